@@ -1,0 +1,28 @@
+/**
+ * The verbs and where each lives. Modules load only when their verb runs, so
+ * start-up pays for one command, not for all of them.
+ */
+import type { CommandDef } from "citty";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb has its own ArgsDef
+type Loader = () => Promise<{ default: CommandDef<any> }>;
+
+export interface VerbEntry {
+  description: string;
+  load: Loader;
+}
+
+export const COMMANDS: Record<string, VerbEntry> = {
+  "create-layer": { description: "Create a new layer", load: () => import("./create-layer.ts") },
+  layers: { description: "List layers", load: () => import("./layers.ts") },
+  layer: { description: "Examine a layer", load: () => import("./layer.ts") },
+  exists: { description: "Check if a layer exists", load: () => import("./exists.ts") },
+  "delete-layer": { description: "Delete a layer, with safety checks", load: () => import("./delete-layer.ts") },
+  delete: { description: "Delete a layer, with no safety checks", load: () => import("./delete.ts") },
+  mount: { description: "Mount a layer", load: () => import("./mount.ts") },
+  unmount: { description: "Unmount a layer", load: () => import("./unmount.ts") },
+  umount: { description: "Alias of unmount", load: () => import("./unmount.ts") },
+  mounted: { description: "Check if a layer is mounted", load: () => import("./mounted.ts") },
+  status: { description: "Check on graph driver status", load: () => import("./status.ts") },
+  version: { description: "Print ovlayer's version", load: () => import("./version.ts") },
+};

@@ -1,0 +1,50 @@
+import { defineCommand } from "citty";
+import { readLayers } from "../store/layer-store.ts";
+import { findLayer } from "../store/layers-json.ts";
+import { readContainers, readImages } from "../store/peers.ts";
+import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
+import { begin } from "./context.ts";
+import { out, toJson } from "./output.ts";
+
+const cmd = defineCommand({
+  meta: { name: "exists", description: "Check if a layer (or an image or container in the same store) exists" },
+  args: {
+    ...globalArgs,
+    ...jsonArg,
+    layer: { type: "boolean", alias: ["l"], description: "Only succeed if the match is a layer" },
+    image: { type: "boolean", alias: ["i"], description: "Only succeed if the match is an image" },
+    container: { type: "boolean", alias: ["c"], description: "Only succeed if the match is a container" },
+    quiet: { type: "boolean", alias: ["q"], description: "Don't print names" },
+    what: { type: "positional", required: false, description: "Layer, image or container ID or name (several allowed)" },
+  },
+  async run({ rawArgs }) {
+    const ctx = await begin(cmd, rawArgs);
+    if (!ctx) return 0;
+    const refs = expectPositionals(ctx.args, "exists", 1, Infinity, "a layer ID or name");
+    const layers = readLayers(ctx.paths);
+    const onlyLayer = boolFlag(ctx.args, "layer");
+    const onlyImage = boolFlag(ctx.args, "image");
+    const onlyContainer = boolFlag(ctx.args, "container");
+    const needPeers = onlyImage || onlyContainer || !onlyLayer;
+    const images = needPeers ? readImages(ctx.paths) : [];
+    const containers = needPeers ? readContainers(ctx.paths) : [];
+    const isImage = (r: string) => images.some((i) => i.id === r || i.names.includes(r));
+    const isContainer = (r: string) => containers.some((c) => c.id === r || c.names.includes(r));
+    const result: Record<string, boolean> = {};
+    let missing = false;
+    for (const ref of refs) {
+      const isLayer = findLayer(layers, ref) !== undefined;
+      const any = isLayer || isImage(ref) || isContainer(ref);
+      result[ref] = any;
+      let ok = any;
+      if (onlyLayer && !isLayer) ok = false;
+      if (onlyImage && !isImage(ref)) ok = false;
+      if (onlyContainer && !isContainer(ref)) ok = false;
+      if (!ok) missing = true;
+    }
+    if (ctx.json) out(toJson(result));
+    else if (!boolFlag(ctx.args, "quiet")) for (const [k, v] of Object.entries(result)) out(`${k}: ${v}`);
+    return missing ? 1 : 0;
+  },
+});
+export default cmd;

@@ -1,0 +1,67 @@
+import { defineCommand } from "citty";
+import { readLayers } from "../store/layer-store.ts";
+import { orderRecord } from "../store/layers-json.ts";
+import { readMountCounts } from "../store/mount-counts.ts";
+import { readContainers, readImages } from "../store/peers.ts";
+import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
+import { begin } from "./context.ts";
+import { renderTree, type TreeNode } from "./layer-format.ts";
+import { out, toJson } from "./output.ts";
+
+const cmd = defineCommand({
+  meta: { name: "layers", description: "List layers" },
+  args: {
+    ...globalArgs,
+    ...jsonArg,
+    tree: { type: "boolean", alias: ["t"], description: "Use a tree" },
+    quick: { type: "boolean", alias: ["q"], description: "Just the IDs" },
+  },
+  async run({ rawArgs }) {
+    const ctx = await begin(cmd, rawArgs);
+    if (!ctx) return 0;
+    expectPositionals(ctx.args, "layers", 0, 0, "no arguments");
+    const layers = readLayers(ctx.paths);
+    if (ctx.json) {
+      out(toJson(layers.map(orderRecord)));
+      return 0;
+    }
+    const quick = boolFlag(ctx.args, "quick");
+    if (quick && !boolFlag(ctx.args, "tree")) {
+      for (const l of layers) out(l.id);
+      return 0;
+    }
+    const images = readImages(ctx.paths);
+    const containers = readContainers(ctx.paths);
+    const imagesOf = (id: string) => images.filter((i) => i.layers.includes(id));
+    const containerOf = (id: string) => containers.find((c) => c.layer === id);
+    if (boolFlag(ctx.args, "tree")) {
+      const mounts = readMountCounts(ctx.paths);
+      const nodes: TreeNode[] = layers.map((l) => {
+        const notes = (l.names ?? []).map((n) => `name: ${n}`);
+        const m = mounts.find((r) => r.id === l.id);
+        if (m) notes.push(`mount: ${m.path}`);
+        for (const i of imagesOf(l.id)) notes.push(`image: ${i.id}`, ...i.names.map((n) => `image name: ${n}`));
+        const c = containerOf(l.id);
+        if (c) notes.push(`container: ${c.id}`, ...c.names.map((n) => `container name: ${n}`));
+        return { left: l.parent || "(base)", right: l.id, notes };
+      });
+      for (const line of renderTree(nodes)) out(line);
+      return 0;
+    }
+    for (const l of layers) {
+      out(l.id);
+      for (const n of l.names ?? []) out(`\tname: ${n}`);
+      for (const i of imagesOf(l.id)) {
+        out(`\timage: ${i.id}`);
+        for (const n of i.names) out(`\t\tname: ${n}`);
+      }
+      const c = containerOf(l.id);
+      if (c) {
+        out(`\tcontainer: ${c.id}`);
+        for (const n of c.names) out(`\t\tname: ${n}`);
+      }
+    }
+    return 0;
+  },
+});
+export default cmd;

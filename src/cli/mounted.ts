@@ -1,0 +1,36 @@
+import { defineCommand } from "citty";
+import { trustedCount } from "../mount/layer-mount.ts";
+import { readLayers } from "../store/layer-store.ts";
+import { findLayer } from "../store/layers-json.ts";
+import { readMountCounts } from "../store/mount-counts.ts";
+import { OvError } from "../errors.ts";
+import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
+import { begin } from "./context.ts";
+import { out, toJson } from "./output.ts";
+import { formatError, forEachRef } from "./report.ts";
+
+const cmd = defineCommand({
+  meta: { name: "mounted", description: "Check if a layer is mounted: prints '<ID> mounted' or nothing" },
+  args: { ...globalArgs, ...jsonArg, layer: { type: "positional", required: false, description: "Layer ID or name (several allowed)" } },
+  async run({ rawArgs }) {
+    const ctx = await begin(cmd, rawArgs);
+    if (!ctx) return 0;
+    const refs = expectPositionals(ctx.args, "mounted", 1, Infinity, "a layer ID or name");
+    const layers = readLayers(ctx.paths);
+    const counts = readMountCounts(ctx.paths);
+    const results: { id: string; error: string }[] = [];
+    const code = await forEachRef(
+      refs,
+      async (ref) => {
+        const rec = findLayer(layers, ref);
+        if (!rec) throw new OvError("not-found", `Cannot check whether ${JSON.stringify(ref)} is mounted: no such layer`);
+        if (trustedCount(ctx.paths, rec.id, counts) > 0) out(`${ref} mounted`);
+        results.push({ id: ref, error: "" });
+      },
+      (ref, e) => results.push({ id: ref, error: formatError(e).text.replace(/^ovlayer: /, "").split("\n")[0]! }),
+    );
+    if (ctx.json) out(toJson(results));
+    return code;
+  },
+});
+export default cmd;

@@ -1,0 +1,50 @@
+/**
+ * How errors reach the user: one line "ovlayer: <message>" on stderr, a
+ * "hint:" line when there is one, the stack with --debug, and the exit code
+ * of the error's kind (errors.ts).
+ */
+import { EXIT_CODES, OvError } from "../errors.ts";
+import { isDebug } from "../log.ts";
+import { SysError } from "../sys/libc.ts";
+
+export function formatError(e: unknown): { text: string; code: number } {
+  let text: string;
+  let code: number;
+  if (e instanceof OvError) {
+    text = `ovlayer: ${e.message}\n` + (e.hint ? `hint: ${e.hint}\n` : "");
+    code = EXIT_CODES[e.kind];
+  } else if (e instanceof SysError) {
+    text = `ovlayer: ${e.message}\n`;
+    code = EXIT_CODES.sys;
+  } else {
+    text = `ovlayer: internal error: ${e instanceof Error ? e.message : String(e)}\n`;
+    code = EXIT_CODES.internal;
+  }
+  if (isDebug() && e instanceof Error && e.stack) text += e.stack + "\n";
+  return { text, code };
+}
+
+export async function reportError(e: unknown): Promise<number> {
+  const { text, code } = formatError(e);
+  await Bun.write(Bun.stderr, text);
+  return code;
+}
+
+/**
+ * Runs `fn` for each argument, as containers-storage's multi-argument verbs
+ * do: an error for one is reported and the others still run. Returns the exit
+ * code of the first error, or 0.
+ */
+export async function forEachRef<T>(refs: readonly string[], fn: (ref: string) => Promise<T>, onError?: (ref: string, e: unknown) => void): Promise<number> {
+  let code = 0;
+  for (const ref of refs) {
+    try {
+      await fn(ref);
+    } catch (e) {
+      onError?.(ref, e);
+      const c = await reportError(e);
+      if (code === 0) code = c;
+    }
+  }
+  return code;
+}

@@ -1,0 +1,214 @@
+/**
+ * Performs a mount plan with one of the three strategies, in ovlayer's own
+ * process (no fork, no re-exec). Each strategy either mounts, or fails having
+ * closed every fd it opened and put the cwd back; the caller then tries the
+ * next strategy when the failure is one that strategy avoids.
+ */
+import { OvError, ROOT_HINT } from "../errors.ts";
+import { SysError } from "../sys/libc.ts";
+import { fdData, type MountPlan, type Strategy } from "./plan.ts";
+import { mountAttrs, splitOption, superblockFlagNames } from "./mount-options.ts";
+import type { MountSys } from "./syscalls.ts";
+
+export interface Applied {
+  strategy: Strategy;
+  /** Bytes of mount(2) data (0 for the api strategy, which has none). */
+  dataLength: number;
+  /** Strategies tried before, with why they failed. */
+  fellBack: string[];
+}
+
+/** A strategy's failure, with what the kernel said and whether another strategy may work. */
+export class StrategyError extends Error {
+  readonly strategy: Strategy;
+  readonly errno: string;
+  readonly fallback: boolean;
+  readonly kernel: string[];
+  constructor(strategy: Strategy, cause: unknown, fallback: boolean, kernel: string[] = []) {
+    const msg = cause instanceof Error ? cause.message : String(cause);
+    super(`${strategy}: ${msg}${kernel.length ? ` (kernel: ${kernel.join("; ")})` : ""}`, { cause });
+    this.strategy = strategy;
+    this.errno = cause instanceof SysError ? cause.code : "";
+    this.fallback = fallback;
+    this.kernel = kernel;
+  }
+}
+
+function closeAll(sys: MountSys, fds: number[]): void {
+  for (const fd of fds.splice(0)) {
+    try {
+      sys.close(fd);
+    } catch {
+      // nothing more can be done with a bad fd
+    }
+  }
+}
+
+function runDirect(plan: MountPlan, sys: MountSys): number {
+  try {
+    sys.mount("overlay", plan.req.merged, "overlay", plan.flags, plan.directData);
+  } catch (e) {
+    throw new StrategyError("direct", e, false);
+  }
+  return plan.directLength;
+}
+
+/**
+ * Opens every dir, names them by fd number, and mounts with the cwd at
+ * /proc/self/fd (the kernel resolves relative lowerdir paths against the cwd
+ * of the calling process). The cwd is process-wide: it is put back before
+ * this returns, whatever happens.
+ */
+function runFd(plan: MountPlan, sys: MountSys, pageSize: number): number {
+  const fds: number[] = [];
+  try {
+    let cwd: number;
+    try {
+      cwd = sys.openDir(".");
+    } catch (e) {
+      throw new StrategyError("fd", e, true);
+    }
+    fds.push(cwd);
+    const lowerFds: number[] = [];
+    let upperFd: number | undefined;
+    let workFd: number | undefined;
+    try {
+      for (const l of plan.lowerdirs) {
+        const fd = sys.openDir(l);
+        fds.push(fd);
+        lowerFds.push(fd);
+      }
+      if (plan.upperdir !== undefined) {
+        upperFd = sys.openDir(plan.upperdir);
+        fds.push(upperFd);
+        workFd = sys.openDir(plan.workdir!);
+        fds.push(workFd);
+      }
+    } catch (e) {
+      // EMFILE is avoided by the api strategy with paths; a missing dir is not.
+      throw new StrategyError("fd", e, e instanceof SysError && (e.code === "EMFILE" || e.code === "ENFILE"));
+    }
+    const data = fdData(lowerFds, upperFd, workFd, plan.extra);
+    const len = Buffer.byteLength(data);
+    if (len >= pageSize) {
+      throw new StrategyError("fd", new Error(`mount data is ${len} bytes even with fd numbers, the page size is ${pageSize}`), true);
+    }
+    try {
+      sys.chdir("/proc/self/fd");
+    } catch (e) {
+      throw new StrategyError("fd", e, true); // no /proc: the api strategy does not need it
+    }
+    try {
+      sys.mount("overlay", plan.req.merged, "overlay", plan.flags, data);
+    } catch (e) {
+      throw new StrategyError("fd", e, false);
+    } finally {
+      sys.fchdir(cwd);
+    }
+    return len;
+  } finally {
+    closeAll(sys, fds);
+  }
+}
+
+/** Errors meaning "this kernel has no usable mount API", where mount(2) may still work. */
+function apiMissing(e: unknown): boolean {
+  return e instanceof SysError && (e.code === "ENOSYS" || e.code === "EOPNOTSUPP");
+}
+
+function runApi(plan: MountPlan, sys: MountSys): number {
+  let fsfd: number;
+  try {
+    fsfd = sys.fsopen("overlay");
+  } catch (e) {
+    throw new StrategyError("api", e, apiMissing(e));
+  }
+  const fds: number[] = [fsfd];
+  let stage = "lowerdir+";
+  try {
+    let byFd = true;
+    const setDir = (key: string, path: string, first: boolean) => {
+      if (byFd) {
+        const fd = sys.openDir(path);
+        fds.push(fd);
+        try {
+          sys.fsconfigFd(fsfd, key, fd);
+          return;
+        } catch (e) {
+          // Before Linux 6.13 overlay takes no fds here (EINVAL): use paths from now on.
+          if (!(first && e instanceof SysError && e.code === "EINVAL")) throw e;
+          byFd = false;
+          sys.fsMessages(fsfd); // drop the message of the refused attempt
+        }
+      }
+      try {
+        sys.fsconfigString(fsfd, key, path);
+      } catch (e) {
+        // Before Linux 6.8 there is no "lowerdir+" (EINVAL); a path over 255 bytes is refused too.
+        const fallback = e instanceof SysError && ((first && e.code === "EINVAL") || e.code === "ENAMETOOLONG" || e.code === "E2BIG");
+        throw new StrategyError("api", e, fallback, sys.fsMessages(fsfd));
+      }
+    };
+    plan.lowerdirs.forEach((l, i) => setDir("lowerdir+", l, i === 0));
+    if (plan.upperdir !== undefined) {
+      stage = "upperdir";
+      setDir("upperdir", plan.upperdir, false);
+      stage = "workdir";
+      setDir("workdir", plan.workdir!, false);
+    }
+    for (const o of [...superblockFlagNames(plan.flags), ...plan.extra]) {
+      const [k, v] = splitOption(o);
+      stage = k;
+      if (v === null) sys.fsconfigFlag(fsfd, k);
+      else sys.fsconfigString(fsfd, k, v);
+    }
+    stage = "create";
+    sys.fsconfigCreate(fsfd);
+    stage = "fsmount";
+    const mfd = sys.fsmount(fsfd, mountAttrs(plan.flags));
+    fds.push(mfd);
+    stage = "move_mount";
+    sys.moveMount(mfd, plan.req.merged);
+  } catch (e) {
+    if (e instanceof StrategyError) throw e;
+    let msgs: string[] = [];
+    try {
+      msgs = sys.fsMessages(fsfd);
+    } catch {}
+    throw new StrategyError("api", e, apiMissing(e), msgs.length ? msgs : [`at ${stage}`]);
+  } finally {
+    closeAll(sys, fds);
+  }
+  return 0;
+}
+
+/**
+ * Tries `strategies` in order until one mounts.
+ * @throws {OvError} naming the layer, the strategy, the errno and the kernel's message;
+ *   permission errors carry the root hint.
+ */
+export function applyPlan(plan: MountPlan, strategies: readonly Strategy[], sys: MountSys, pageSize: number): Applied {
+  const fellBack: string[] = [];
+  for (let i = 0; i < strategies.length; i++) {
+    const s = strategies[i]!;
+    try {
+      const dataLength = s === "direct" ? runDirect(plan, sys) : s === "fd" ? runFd(plan, sys, pageSize) : runApi(plan, sys);
+      return { strategy: s, dataLength, fellBack };
+    } catch (e) {
+      const err = e instanceof StrategyError ? e : new StrategyError(s, e, false);
+      if (err.fallback && i + 1 < strategies.length) {
+        fellBack.push(err.message);
+        continue;
+      }
+      const perm = err.errno === "EPERM" || err.errno === "EACCES";
+      const kind = perm ? "permission" : err.errno === "EBUSY" ? "busy" : err.errno === "ENOENT" ? "not-found" : "sys";
+      const before = fellBack.length ? ` (after ${fellBack.join("; ")})` : "";
+      throw new OvError(
+        kind,
+        `Cannot mount layer ${plan.req.layerId} with ${plan.lowerdirs.length} lower dirs using the ${err.strategy} strategy: ${err.message.replace(/^\w+: /, "")}${before}`,
+        { cause: e, hint: perm ? ROOT_HINT : undefined },
+      );
+    }
+  }
+  throw new OvError("internal", `No mount strategy to try for layer ${plan.req.layerId}`);
+}

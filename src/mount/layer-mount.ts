@@ -1,0 +1,247 @@
+/**
+ * Mounting and unmounting a layer with the shared mount counts.
+ *
+ * Locks, in containers-storage's order: layers.lock (read: the layer cannot be
+ * deleted meanwhile), then mountpoints.lock (write). A count is trusted only
+ * when /proc/self/mountinfo shows the mount; a stale count (reboot, someone
+ * else unmounted) is treated as zero. A failed mount leaves the count as it
+ * was and nothing mounted.
+ */
+import { chownSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { StoreOptions } from "../config/options.ts";
+import { OvError, errCode, fsError } from "../errors.ts";
+import { log } from "../log.ts";
+import { readChain } from "../store/chain.ts";
+import { findLayer, isIncomplete, isReadOnlyLayer, type LayerRecord } from "../store/layers-json.ts";
+import { loadLayers } from "../store/layer-store.ts";
+import { LockFile } from "../store/lockfile.ts";
+import { readMountCounts, updateMountCounts } from "../store/mount-counts.ts";
+import type { MountRecord } from "../store/mountpoints.ts";
+import type { StorePaths } from "../store/paths.ts";
+import { SysError } from "../sys/libc.ts";
+import { applyPlan } from "./apply.ts";
+import { wantsReadOnly } from "./mount-options.ts";
+import { isMountPoint, readMountinfo } from "./mountinfo.ts";
+import { chooseStrategies, planMount, type Strategy } from "./plan.ts";
+import { assumedKernel, selinuxEnabled } from "./probe.ts";
+import { makeHomePrivate } from "./propagation.ts";
+import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
+
+export interface MountOptions {
+  /** Options from `-o` (flags and overlay options). */
+  options?: string[];
+  readOnly?: boolean;
+  /** Mount label; defaults to the layer's. */
+  label?: string;
+}
+
+export interface MountResult {
+  path: string;
+  /** The mount count after this call. */
+  count: number;
+  /** The strategy that mounted, or null when the layer was already mounted. */
+  strategy: Strategy | null;
+}
+
+/** Runs `fn` with layers.json loaded under the read lock. */
+function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]) => Promise<T>): Promise<T> {
+  const lock = new LockFile(paths.layersLock);
+  lock.lock("read");
+  return fn(loadLayers(paths)).finally(() => lock.unlock());
+}
+
+function requireLayer(records: LayerRecord[], ref: string, verb: string): LayerRecord {
+  const rec = findLayer(records, ref);
+  if (!rec) throw new OvError("not-found", `Cannot ${verb} ${JSON.stringify(ref)}: no such layer`);
+  return rec;
+}
+
+/** Removes the "volatile" marker overlay leaves in the work dir (upstream does the same). */
+function clearVolatileMarker(work: string): void {
+  try {
+    rmSync(join(work, "work", "incompat", "volatile"), { recursive: true, force: true });
+  } catch (e) {
+    throw fsError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);
+  }
+}
+
+/**
+ * Mounts layer `ref` (ID, name or unique ID prefix) at R/overlay/<ID>/merged,
+ * or adds one to its count when it is already mounted.
+ * @throws {OvError} not-found, corrupt (chain), unsupported (depth, strategy), permission, sys.
+ */
+export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: string, mo: MountOptions = {}, sys: MountSys = realSys): Promise<MountResult> {
+  return withLayersRead(paths, async (records) => {
+    const rec = requireLayer(records, ref, "mount");
+    if (isIncomplete(rec)) {
+      throw new OvError("corrupt", `Cannot mount layer ${rec.id}: it is flagged incomplete (a crash while it was created or deleted)`, {
+        hint: "run `ovlayer repair` to remove incomplete layers",
+      });
+    }
+    if (store.overlay.mountProgram) {
+      throw new OvError("unsupported", `Cannot mount layer ${rec.id}: the store is configured with mount_program ${store.overlay.mountProgram} (fuse-overlayfs), which ovlayer does not use`);
+    }
+    const merged = paths.merged(rec.id);
+    return updateMountCounts(paths, async (txn) => {
+      const current = txn.records.find((r) => r.id === rec.id);
+      if (current && current.count > 0 && isMountPoint(merged)) {
+        current.count++;
+        current.path = merged;
+        txn.save();
+        log.debug(`layer ${rec.id} already mounted at ${merged}, count now ${current.count}`);
+        return { path: merged, count: current.count, strategy: null };
+      }
+      if (current && current.count > 0) log.debug(`layer ${rec.id}: count ${current.count} in ${paths.mountpointsJson} is stale (not in mountinfo), starting over`);
+      const options = [...store.overlay.mountOptions, ...(mo.options ?? [])];
+      const chain = readChain(paths, rec.id);
+      const label = mo.label ?? rec.mountlabel;
+      const req = {
+        layerId: rec.id,
+        diff: paths.diff(rec.id),
+        work: paths.work(rec.id),
+        merged,
+        empty: paths.empty(rec.id),
+        lowers: chain.lowers.map((l) => l.diff),
+        readOnly: Boolean(mo.readOnly) || wantsReadOnly(options) || isReadOnlyLayer(rec),
+        options,
+        ...(label && selinuxEnabled() ? { label } : {}),
+      };
+      const plan = planMount(req);
+      const kernel = assumedKernel();
+      const strategies = chooseStrategies(plan, kernel, store.overlay.mountStrategy);
+      if (!store.overlay.skipMountHome) {
+        try {
+          const action = makeHomePrivate(paths.home, sys);
+          if (action !== "none") log.debug(`overlay home ${paths.home}: ${action}`);
+        } catch (e) {
+          throw wrapSys(e, `Cannot make the overlay home ${paths.home} a private mount`);
+        }
+      }
+      try {
+        mkdirSync(merged, { mode: 0o700 });
+      } catch (e) {
+        if (errCode(e) !== "EEXIST") throw fsError(`Cannot create mount point ${merged}`, e);
+      }
+      if (!req.readOnly) clearVolatileMarker(paths.work(rec.id));
+      const applied = applyPlan(plan, strategies, sys, kernel.pageSize);
+      log.debug(
+        `mounted layer ${rec.id} (${chain.lowers.length} lowers from ${chain.source}${req.readOnly ? ", read-only" : ""}) with the ${applied.strategy} strategy, ` +
+          (applied.strategy === "api" ? "no mount data" : `mount data ${applied.dataLength} bytes`) +
+          ` (direct data would be ${plan.directLength} bytes, page size ${kernel.pageSize})` +
+          (applied.fellBack.length ? `; fell back from: ${applied.fellBack.join("; ")}` : ""),
+      );
+      const entry: MountRecord = current ?? { id: rec.id, path: merged, count: 0 };
+      entry.path = merged;
+      entry.count = 1;
+      if (!current) txn.records.push(entry);
+      try {
+        txn.save();
+      } catch (e) {
+        // The count could not be recorded: do not leave an uncounted mount behind.
+        try {
+          sys.umount2(merged, MNT_DETACH);
+        } catch {}
+        throw e;
+      }
+      return { path: merged, count: 1, strategy: applied.strategy };
+    });
+  });
+}
+
+function wrapSys(e: unknown, what: string): OvError {
+  if (e instanceof OvError) return e;
+  if (e instanceof SysError) {
+    const perm = e.code === "EPERM" || e.code === "EACCES";
+    return new OvError(perm ? "permission" : "sys", `${what}: ${e.message}`, { cause: e, hint: perm ? "run as root or with CAP_SYS_ADMIN" : undefined });
+  }
+  return fsError(what, e);
+}
+
+/**
+ * Unmounts `merged` (lazily, MNT_DETACH; "not mounted" is fine) and replaces
+ * the directory by a fresh empty one, renamed over it as upstream does, so
+ * nothing written to the bare directory while unmounted survives.
+ */
+export function detachMerged(merged: string, sys: MountSys = realSys): void {
+  try {
+    sys.umount2(merged, MNT_DETACH);
+  } catch (e) {
+    if (!(e instanceof SysError && (e.code === "EINVAL" || e.code === "ENOENT"))) throw wrapSys(e, `Cannot unmount ${merged}`);
+  }
+  let uid = 0;
+  let gid = 0;
+  try {
+    const st = statSync(merged);
+    uid = st.uid;
+    gid = st.gid;
+  } catch (e) {
+    if (errCode(e) === "ENOENT") return;
+    throw fsError(`Cannot stat ${merged}`, e);
+  }
+  const fresh = `${merged}.1`;
+  try {
+    mkdirSync(fresh, { mode: 0o700 });
+  } catch (e) {
+    if (errCode(e) !== "EEXIST") throw fsError(`Cannot create ${fresh}`, e);
+  }
+  try {
+    if (uid !== 0 || gid !== 0) chownSync(fresh, uid, gid);
+    renameSync(fresh, merged);
+  } catch (e) {
+    throw fsError(`Cannot replace mount point ${merged} by a fresh directory`, e);
+  }
+}
+
+export interface UnmountResult {
+  id: string;
+  /** True when the layer is still mounted (its count was above one). */
+  stillMounted: boolean;
+  count: number;
+}
+
+/**
+ * Drops one mount of layer `id`, unmounting at zero (or at once with
+ * `force`). Takes only mountpoints.lock: callers hold layers.lock already.
+ */
+export async function dropMount(paths: StorePaths, id: string, force: boolean, sys: MountSys = realSys): Promise<UnmountResult> {
+  return updateMountCounts(paths, async (txn) => {
+    const merged = paths.merged(id);
+    const entry = txn.records.find((r) => r.id === id);
+    if (entry && entry.count > 1 && !force && isMountPoint(merged)) {
+      entry.count--;
+      txn.save();
+      return { id, stillMounted: true, count: entry.count };
+    }
+    detachMerged(merged, sys);
+    if (entry) {
+      txn.records = txn.records.filter((r) => r !== entry);
+      txn.save();
+    }
+    return { id, stillMounted: false, count: 0 };
+  });
+}
+
+/**
+ * Drops one mount of `ref` (layer ID, name, or mount path); unmounts at zero.
+ * `force` unmounts whatever the count.
+ * @throws {OvError} not-found when nothing matches `ref`.
+ */
+export async function unmountLayer(paths: StorePaths, ref: string, force: boolean, sys: MountSys = realSys): Promise<UnmountResult> {
+  return withLayersRead(paths, async (records) => {
+    let rec = findLayer(records, ref);
+    if (!rec) {
+      const byPath = readMountCounts(paths).find((r) => r.path === ref.replace(/\/+$/, ""));
+      if (byPath) rec = records.find((r) => r.id === byPath.id);
+    }
+    if (!rec) throw new OvError("not-found", `Cannot unmount ${JSON.stringify(ref)}: no such layer`);
+    return dropMount(paths, rec.id, force, sys);
+  });
+}
+
+/** The trusted mount count of a layer: its recorded count if mountinfo shows the mount, else 0. */
+export function trustedCount(paths: StorePaths, id: string, counts: readonly MountRecord[], mountinfo = readMountinfo()): number {
+  const e = counts.find((r) => r.id === id);
+  if (!e || e.count <= 0) return 0;
+  return isMountPoint(paths.merged(id), mountinfo) ? e.count : 0;
+}

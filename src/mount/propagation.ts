@@ -1,0 +1,33 @@
+/**
+ * Like containers-storage, ovlayer makes the overlay home (R/overlay) a
+ * private mount before mounting layers, so that layer mounts made here do not
+ * propagate into other mount namespaces (and theirs not into ours). If the
+ * home is not a mount point yet it is bind-mounted onto itself first; if some
+ * layer is already mounted below it the bind is recursive, so that mount stays
+ * visible. `overlay.skip_mount_home=true` turns all of this off.
+ */
+import { MS } from "./mount-options.ts";
+import { readMountinfo } from "./mountinfo.ts";
+import type { MountSys } from "./syscalls.ts";
+
+export type HomeAction = "none" | "bind+private" | "rbind+private" | "private";
+
+/** Decides what to do with the home, from mountinfo (pure). */
+export function planHome(home: string, entries: readonly { mountPoint: string; optional: string[] }[]): HomeAction {
+  const own = entries.filter((e) => e.mountPoint === home);
+  if (own.length) {
+    const top = own[own.length - 1]!;
+    return top.optional.some((o) => o.startsWith("shared:") || o.startsWith("master:")) ? "private" : "none";
+  }
+  const below = entries.some((e) => e.mountPoint.startsWith(home + "/"));
+  return below ? "rbind+private" : "bind+private";
+}
+
+export function makeHomePrivate(home: string, sys: MountSys): HomeAction {
+  const action = planHome(home, readMountinfo());
+  if (action === "bind+private" || action === "rbind+private") {
+    sys.mount(home, home, "none", MS.BIND | (action === "rbind+private" ? MS.REC : 0), "");
+  }
+  if (action !== "none") sys.mount("none", home, "none", MS.PRIVATE, "");
+  return action;
+}

@@ -1,0 +1,104 @@
+/**
+ * Creating a layer: the layers.json entry and the directory, as one step for
+ * every other tool. Under the layers.json write lock the entry is first saved
+ * flagged `incomplete` (so a crash leaves something `repair` and
+ * containers-storage recognise and clean up), then the directory is made,
+ * then the flag is cleared.
+ */
+import { OvError } from "../errors.ts";
+import { generateId, validateId, validateName } from "./ids.ts";
+import {
+  clearFlag,
+  findLayer,
+  formatCreated,
+  INCOMPLETE_FLAG,
+  isIncomplete,
+  READONLY_FLAG,
+  type LayerRecord,
+} from "./layers-json.ts";
+import { createLayerDirs, planChildLowers, removeLayerDirs } from "./layout.ts";
+import { nowNanos } from "./lockfile.ts";
+import { ensureStoreDirs, updateLayers, type LayerTxn } from "./layer-store.ts";
+import { linkMode } from "./mode.ts";
+import type { StorePaths } from "./paths.ts";
+
+export interface CreateLayerRequest {
+  id?: string;
+  names?: string[];
+  /** Parent layer ID or name. */
+  parent?: string;
+  readonly?: boolean;
+  mountLabel?: string;
+}
+
+/** Checks the request against the records; returns the new record (not yet added). */
+export function planLayerRecord(records: readonly LayerRecord[], req: CreateLayerRequest, now: bigint): LayerRecord {
+  const names = req.names ?? [];
+  names.forEach(validateName);
+  let id = req.id;
+  if (id !== undefined) {
+    validateId(id);
+    if (records.some((r) => r.id === id)) throw new OvError("conflict", `Cannot create layer ${id}: that ID is already in use`);
+  } else {
+    do id = generateId();
+    while (records.some((r) => r.id === id));
+  }
+  for (const name of names) {
+    const owner = records.find((r) => r.names?.includes(name) || r.id === name);
+    if (owner) throw new OvError("conflict", `Cannot create layer ${id}: the name ${JSON.stringify(name)} is already used by layer ${owner.id}`);
+  }
+  if (new Set(names).size !== names.length) throw new OvError("usage", `Cannot create layer ${id}: a name is given twice`);
+  const rec: LayerRecord = { id };
+  if (names.length) rec.names = [...names];
+  if (req.parent !== undefined) {
+    const parent = findLayer(records, req.parent);
+    if (!parent) throw new OvError("not-found", `Cannot create layer ${id}: parent layer ${JSON.stringify(req.parent)} is not known`);
+    if (isIncomplete(parent)) {
+      throw new OvError("corrupt", `Cannot create layer ${id} on parent ${parent.id}: the parent is flagged incomplete (a crash while it was created or deleted)`, {
+        hint: "run `ovlayer repair` to remove incomplete layers",
+      });
+    }
+    rec.parent = parent.id;
+  }
+  if (req.mountLabel) rec.mountlabel = req.mountLabel;
+  rec.created = formatCreated(now);
+  rec.flags = { [INCOMPLETE_FLAG]: true, ...(req.readonly ? { [READONLY_FLAG]: true } : {}) };
+  return rec;
+}
+
+/**
+ * Creates a layer and returns its record.
+ * @param fill optional step run after the directory exists and before the
+ *   incomplete flag is cleared (import-layer writes the contents here); it may
+ *   change the record. If it throws, the layer is removed again.
+ * @throws {OvError} usage (bad ID/name), conflict (ID/name in use), not-found (parent).
+ */
+export function createLayer(
+  paths: StorePaths,
+  req: CreateLayerRequest,
+  fill?: (rec: LayerRecord, txn: LayerTxn) => void | Promise<void>,
+): Promise<LayerRecord> {
+  const legacy = linkMode(paths) === "legacy-compatible";
+  ensureStoreDirs(paths, legacy);
+  return updateLayers(paths, async (txn) => {
+    const rec = planLayerRecord(txn.records, req, nowNanos());
+    const files = rec.parent ? planChildLowers(paths, rec.parent, legacy) : {};
+    txn.records.push(rec);
+    txn.save();
+    try {
+      createLayerDirs(paths, rec.id, rec.parent, files, legacy);
+      if (fill) await fill(rec, txn);
+    } catch (e) {
+      try {
+        removeLayerDirs(paths, rec.id);
+      } finally {
+        txn.records = txn.records.filter((r) => r !== rec);
+        txn.save();
+      }
+      throw e;
+    }
+    clearFlag(rec, INCOMPLETE_FLAG);
+    txn.save();
+    return rec;
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Deleting a layer. `delete-layer` refuses a layer that has children, that an
+ * image or container uses, or that is mounted, and says which; `delete` skips
+ * those checks (as containers-storage's does) but still unmounts first, so no
+ * mounted tree is ever removed under a user.
+ *
+ * The entry is flagged incomplete and saved before anything is removed, so a
+ * crash half-way leaves a layer that `repair` (and containers-storage on its
+ * next write) finishes deleting.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { OvError } from "../errors.ts";
+import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
+import { removeLayerDirs } from "./layout.ts";
+import { updateLayers } from "./layer-store.ts";
+import type { StorePaths } from "./paths.ts";
+import { readContainers, readImages } from "./peers.ts";
+
+export interface DeleteHooks {
+  /** The layer's trusted mount count (0 when not mounted). */
+  mountCount(id: string): number;
+  /** Unmounts the layer whatever its count. */
+  unmountAll(id: string): Promise<void>;
+}
+
+/** Why `rec` must not be deleted with safety checks, or null. Pure. */
+export function deleteBlocker(
+  records: readonly LayerRecord[],
+  rec: LayerRecord,
+  images: readonly { id: string; layers: string[] }[],
+  containers: readonly { id: string; layer: string }[],
+  mountCount: number,
+): OvError | null {
+  const kids = childrenOf(records, rec.id);
+  if (kids.length) {
+    const more = kids.length > 1 ? ` and ${kids.length - 1} more` : "";
+    return new OvError("conflict", `Cannot delete layer ${rec.id}: used by layer ${kids[0]}${more}: layer has children`);
+  }
+  const img = images.find((i) => i.layers.includes(rec.id));
+  if (img) return new OvError("conflict", `Cannot delete layer ${rec.id}: used by image ${img.id}`);
+  const ctr = containers.find((c) => c.layer === rec.id);
+  if (ctr) return new OvError("conflict", `Cannot delete layer ${rec.id}: used by container ${ctr.id}`);
+  if (mountCount > 0) {
+    return new OvError("busy", `Cannot delete layer ${rec.id}: it is mounted (count ${mountCount})`, { hint: `unmount it first: ovlayer unmount ${rec.id}` });
+  }
+  return null;
+}
+
+/**
+ * Deletes layer `ref`; returns its ID.
+ * @throws {OvError} not-found, conflict/busy (with `safe`), sys.
+ */
+export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean, hooks: DeleteHooks): Promise<string> {
+  return updateLayers(paths, async (txn) => {
+    const rec = findLayer(txn.records, ref);
+    if (!rec) throw new OvError("not-found", `Cannot delete ${JSON.stringify(ref)}: no such layer`);
+    if (safe) {
+      const blocker = deleteBlocker(txn.records, rec, readImages(paths), readContainers(paths), hooks.mountCount(rec.id));
+      if (blocker) throw blocker;
+    } else if (hooks.mountCount(rec.id) > 0) {
+      await hooks.unmountAll(rec.id);
+    }
+    setFlag(rec, INCOMPLETE_FLAG, true);
+    txn.save();
+    removeLayerDirs(paths, rec.id);
+    rmSync(join(paths.layersDir, `${rec.id}.tar-split.gz`), { force: true });
+    txn.records = txn.records.filter((r) => r !== rec);
+    txn.save();
+    return rec.id;
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Layer IDs, names and short link IDs: validation and generation. Pure.
+ *
+ * An ID becomes a directory name under R/overlay, so anything that could
+ * escape or collide with the driver's own entries is refused before a path is
+ * built from it.
+ */
+import { randomBytes } from "node:crypto";
+import { OvError } from "../errors.ts";
+
+/** Entries of R/overlay that are not layers (FORMAT.md). */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  "l",
+  "staging",
+  "tempdirs",
+  "backingFsBlockDev",
+  ".has-mount-program",
+]);
+
+/** The rules every identifier the user gives (ID or name) must follow. */
+function invalidBasicReason(value: string): string | null {
+  if (value === "") return "it is empty";
+  if (value.includes("\0")) return "it contains a NUL byte";
+  if (value.includes("/")) return "it contains '/'";
+  if (value === "." || value === "..") return `it is '${value}'`;
+  return null;
+}
+
+/** The reason `value` is not a valid layer ID, or null when it is fine. */
+export function invalidIdReason(value: string): string | null {
+  const basic = invalidBasicReason(value);
+  if (basic) return basic;
+  if (value.includes(":")) return "it contains ':' (the lower file separator)";
+  if (value.includes(",")) return "it contains ',' (the mount option separator)";
+  if (value.length > 255) return `it is ${value.length} bytes long, the limit is 255`;
+  if (RESERVED_NAMES.has(value)) return `'${value}' is reserved by the overlay driver`;
+  return null;
+}
+
+/**
+ * @throws {OvError} usage error naming the value and why it is refused.
+ * @example validateId("3f2a...") // ok
+ */
+export function validateId(value: string, what = "layer ID"): string {
+  const why = invalidIdReason(value);
+  if (why) throw new OvError("usage", `Invalid ${what} ${JSON.stringify(value)}: ${why}`);
+  return value;
+}
+
+/**
+ * Names never become paths, but they are looked up like IDs, so they follow
+ * the same basic rules (no '/', '.', '..', empty string or NUL).
+ */
+export function validateName(value: string): string {
+  const why = invalidBasicReason(value);
+  if (why) throw new OvError("usage", `Invalid layer name ${JSON.stringify(value)}: ${why}`);
+  return value;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export function isGeneratedId(value: string): boolean {
+  return HEX64.test(value);
+}
+
+/** A fresh 64-hex-char ID, like stringid.GenerateRandomID upstream. */
+export function generateId(): string {
+  for (;;) {
+    const id = randomBytes(32).toString("hex");
+    // Upstream avoids all-digit IDs: they could be confused with short numbers.
+    if (!/^[0-9]+$/.test(id.slice(0, 12))) return id;
+  }
+}
+
+const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+export const LINK_ID_LENGTH = 26;
+const LINK_ID_RE = /^[A-Z2-7]{26}$/;
+
+/** 26 characters of base32 (A-Z2-7), the short `l/` link name. */
+export function generateLinkId(): string {
+  const bytes = randomBytes(LINK_ID_LENGTH);
+  let out = "";
+  for (let i = 0; i < LINK_ID_LENGTH; i++) out += B32[bytes[i]! & 31];
+  return out;
+}
+
+export function isLinkId(value: string): boolean {
+  return LINK_ID_RE.test(value);
+}

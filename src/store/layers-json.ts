@@ -1,0 +1,152 @@
+/**
+ * R/overlay-layers/layers.json: the JSON array of layer records shared by
+ * every tool using the store. Pure parse and format.
+ *
+ * Records are kept as the parsed objects, so fields ovlayer does not know
+ * survive a rewrite. Output puts the known fields in containers/storage's
+ * struct order and escapes <, > and & as Go's encoder does, so a file
+ * rewritten by ovlayer is byte-identical to one written by containers-storage.
+ */
+import { OvError } from "../errors.ts";
+
+/** One layer record. Unknown fields are allowed and preserved. */
+export interface LayerRecord {
+  id: string;
+  names?: string[];
+  parent?: string;
+  metadata?: string;
+  mountlabel?: string;
+  created?: string;
+  flags?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Field order of storage.Layer's JSON tags. */
+export const KNOWN_FIELDS = [
+  "id",
+  "names",
+  "parent",
+  "metadata",
+  "mountlabel",
+  "created",
+  "compressed-diff-digest",
+  "compressed-size",
+  "diff-digest",
+  "toc-digest",
+  "diff-size",
+  "compression",
+  "uidset",
+  "gidset",
+  "flags",
+  "uidmap",
+  "gidmap",
+  "big-data-names",
+] as const;
+
+export const INCOMPLETE_FLAG = "incomplete";
+/** Our own flag: the layer was created read-only (`create-layer --readonly`). */
+export const READONLY_FLAG = "ovlayer.readonly";
+
+/**
+ * Parses layers.json. An empty file is an empty store, as upstream reads it.
+ * @throws {OvError} corrupt naming the file, when it is not an array of records with an id.
+ */
+export function parseLayersJson(text: string, file: string): LayerRecord[] {
+  if (text.trim() === "") return [];
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new OvError("corrupt", `${file} does not parse as JSON: ${(e as Error).message}`, {
+      hint: "run `ovlayer check` to see what is wrong",
+    });
+  }
+  if (!Array.isArray(data)) throw new OvError("corrupt", `${file}: expected a JSON array of layers, found ${typeof data}`);
+  data.forEach((r, i) => {
+    if (!r || typeof r !== "object" || typeof (r as { id?: unknown }).id !== "string") {
+      throw new OvError("corrupt", `${file}: entry ${i + 1} of ${data.length} has no string "id"`);
+    }
+  });
+  return data as LayerRecord[];
+}
+
+function goEscape(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+
+/** Go's omitempty: drops "", 0, false, null, empty arrays and empty maps. */
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null || v === "" || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === "object") return Object.keys(v as object).length === 0;
+  return false;
+}
+
+/** Reorders one record: known fields first in upstream order, then the unknown ones. */
+export function orderRecord(r: LayerRecord): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of KNOWN_FIELDS) {
+    const v = r[k];
+    if (k === "id" || k === "created") {
+      if (v !== undefined) out[k] = v;
+    } else if (!isEmpty(v)) out[k] = v;
+  }
+  for (const [k, v] of Object.entries(r)) {
+    if (!(k in out) && !(KNOWN_FIELDS as readonly string[]).includes(k) && v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+export function formatLayersJson(records: readonly LayerRecord[]): string {
+  return goEscape(JSON.stringify(records.map(orderRecord)));
+}
+
+/** RFC 3339 with nanoseconds in UTC, trailing zeros trimmed (Go's RFC3339Nano). */
+export function formatCreated(epochNs: bigint): string {
+  const ms = Number(epochNs / 1_000_000n);
+  const base = new Date(ms).toISOString().slice(0, 19);
+  let frac = (epochNs % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${base}${frac ? "." + frac : ""}Z`;
+}
+
+export function isIncomplete(r: LayerRecord): boolean {
+  return r.flags?.[INCOMPLETE_FLAG] === true;
+}
+
+export function isReadOnlyLayer(r: LayerRecord): boolean {
+  return r.flags?.[READONLY_FLAG] === true;
+}
+
+export function setFlag(r: LayerRecord, flag: string, value: unknown): void {
+  r.flags = { ...(r.flags ?? {}), [flag]: value };
+}
+
+export function clearFlag(r: LayerRecord, flag: string): void {
+  if (!r.flags) return;
+  const { [flag]: _, ...rest } = r.flags;
+  if (Object.keys(rest).length) r.flags = rest;
+  else delete r.flags;
+}
+
+/**
+ * Finds a layer by ID, then by name, then by a unique ID prefix (as
+ * containers-storage's truncindex does). Returns undefined when nothing matches.
+ * @throws {OvError} conflict when a prefix matches several layers.
+ */
+export function findLayer(records: readonly LayerRecord[], ref: string): LayerRecord | undefined {
+  const byId = records.find((r) => r.id === ref);
+  if (byId) return byId;
+  const byName = records.find((r) => r.names?.includes(ref));
+  if (byName) return byName;
+  if (ref.length === 0) return undefined;
+  const matches = records.filter((r) => r.id.startsWith(ref));
+  if (matches.length > 1) {
+    throw new OvError("conflict", `Layer reference ${JSON.stringify(ref)} is ambiguous: it is a prefix of ${matches.length} layer IDs`);
+  }
+  return matches[0];
+}
+
+/** IDs of the layers whose parent is `id`. */
+export function childrenOf(records: readonly LayerRecord[], id: string): string[] {
+  return records.filter((r) => r.parent === id).map((r) => r.id);
+}

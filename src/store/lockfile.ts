@@ -1,0 +1,143 @@
+/**
+ * Store lock files (layers.lock, mountpoints.lock): a whole-file fcntl lock,
+ * write-locked to change the JSON next to it, read-locked to read it.
+ *
+ * We take OFD locks (F_OFD_SETLKW): they conflict with the classic POSIX
+ * F_SETLKW locks containers-storage takes on the same file, and unlike those
+ * they are not dropped when another fd of the same file is closed somewhere in
+ * the process (docs/BUN-NOTES). While write-locked, a writer stores a fresh
+ * 64-byte "last writer" token at offset 0 so that long-running peers (a podman
+ * service) notice the change and reload: bytes 0-7 time in ns, 8-15 a
+ * per-process counter, 16-19 the pid, 20-63 random (lockfile/lastwrite.go).
+ */
+import { randomFillSync } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { OvError, ROOT_HINT } from "../errors.ts";
+import { close, fcntlPtr, open, O, pwrite, SysError } from "../sys/libc.ts";
+
+const F_OFD_SETLK = 37;
+const F_OFD_SETLKW = 38;
+const F_RDLCK = 0;
+const F_WRLCK = 1;
+const F_UNLCK = 2;
+export const LAST_WRITER_SIZE = 64;
+
+let writerCounter = 0n;
+
+/** A new last-writer token, laid out as upstream's lastwrite.go does. */
+export function newLastWriterToken(nowNs: bigint = nowNanos(), pid: number = process.pid): Uint8Array {
+  const buf = new Uint8Array(LAST_WRITER_SIZE);
+  const dv = new DataView(buf.buffer);
+  writerCounter += 1n;
+  dv.setBigUint64(0, nowNs, true);
+  dv.setBigUint64(8, writerCounter, true);
+  dv.setUint32(16, pid >>> 0, true);
+  randomFillSync(buf, 20, LAST_WRITER_SIZE - 20);
+  return buf;
+}
+
+/** Wall-clock time in nanoseconds (microsecond resolution is all we can get). */
+export function nowNanos(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+function flock(type: number): Uint8Array {
+  // struct flock on x86_64/arm64: l_type i16 @0, l_whence i16 @2, l_start i64 @8, l_len i64 @16, l_pid i32 @24.
+  const b = new Uint8Array(32);
+  new DataView(b.buffer).setInt16(0, type, true);
+  return b; // whence SEEK_SET, start 0, len 0 (whole file), pid 0 (required for OFD locks)
+}
+
+export type LockMode = "read" | "write";
+
+export class LockFile {
+  readonly path: string;
+  private fd = -1;
+  private mode: LockMode | null = null;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  private openFd(): number {
+    if (this.fd >= 0) return this.fd;
+    try {
+      this.fd = open(this.path, O.RDWR | O.CREAT, 0o644);
+    } catch (e) {
+      if (e instanceof SysError && e.code === "ENOENT") {
+        mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+        this.fd = open(this.path, O.RDWR | O.CREAT, 0o644);
+      } else if (e instanceof SysError && (e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS")) {
+        throw new OvError("permission", `Cannot open lock file ${this.path}: ${e.code}`, { cause: e, hint: ROOT_HINT });
+      } else {
+        throw new OvError("sys", `Cannot open lock file ${this.path}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    return this.fd;
+  }
+
+  /** Blocks until the lock is held. */
+  lock(mode: LockMode): void {
+    if (this.mode) throw new OvError("internal", `Lock ${this.path} is already held (${this.mode})`);
+    const fd = this.openFd();
+    for (;;) {
+      try {
+        fcntlPtr(fd, F_OFD_SETLKW, flock(mode === "write" ? F_WRLCK : F_RDLCK));
+        break;
+      } catch (e) {
+        if (e instanceof SysError && e.code === "EINTR") continue;
+        throw new OvError("sys", `Cannot lock ${this.path}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    this.mode = mode;
+  }
+
+  /** Takes the lock if nobody holds a conflicting one; returns false otherwise. */
+  tryLock(mode: LockMode): boolean {
+    const fd = this.openFd();
+    try {
+      fcntlPtr(fd, F_OFD_SETLK, flock(mode === "write" ? F_WRLCK : F_RDLCK));
+    } catch (e) {
+      if (e instanceof SysError && (e.code === "EAGAIN" || e.code === "EACCES")) return false;
+      throw new OvError("sys", `Cannot lock ${this.path}: ${(e as Error).message}`, { cause: e });
+    }
+    this.mode = mode;
+    return true;
+  }
+
+  /** Records a fresh last-writer token; only valid under the write lock. */
+  recordWrite(): void {
+    if (this.mode !== "write") throw new OvError("internal", `recordWrite on ${this.path} without the write lock`);
+    pwrite(this.fd, newLastWriterToken(), 0);
+  }
+
+  unlock(): void {
+    if (this.fd < 0) return;
+    if (this.mode) {
+      try {
+        fcntlPtr(this.fd, F_OFD_SETLK, flock(F_UNLCK));
+      } catch {
+        // closing the fd below releases an OFD lock anyway
+      }
+    }
+    this.mode = null;
+    close(this.fd);
+    this.fd = -1;
+  }
+
+  get held(): LockMode | null {
+    return this.mode;
+  }
+}
+
+/** Runs `fn` with `path` locked in `mode`, always unlocking afterwards. */
+export function withLock<T>(path: string, mode: LockMode, fn: (lock: LockFile) => T): T {
+  const lock = new LockFile(path);
+  lock.lock(mode);
+  try {
+    return fn(lock);
+  } finally {
+    lock.unlock();
+  }
+}

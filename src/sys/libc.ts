@@ -1,0 +1,233 @@
+/**
+ * The one place that talks to libc through bun:ffi.
+ *
+ * Every wrapper here reads errno in the statement right after the failing
+ * call (other Bun calls may overwrite it, see docs/BUN-NOTES) and throws a
+ * {@link SysError} carrying the errno and its name. Callers turn that into an
+ * OvError with the layer, path and strategy that matter.
+ */
+import { dlopen, ptr, read, toArrayBuffer, type Pointer } from "bun:ffi";
+import { errnoName } from "./errno.ts";
+
+const lib = dlopen("libc.so.6", {
+  __errno_location: { args: [], returns: "ptr" },
+  open: { args: ["cstring", "i32", "u32"], returns: "i32" },
+  openat: { args: ["i32", "cstring", "i32", "u32"], returns: "i32" },
+  close: { args: ["i32"], returns: "i32" },
+  read: { args: ["i32", "ptr", "u64"], returns: "i64" },
+  pwrite: { args: ["i32", "ptr", "u64", "i64"], returns: "i64" },
+  mount: { args: ["cstring", "cstring", "cstring", "u64", "cstring"], returns: "i32" },
+  umount2: { args: ["cstring", "i32"], returns: "i32" },
+  fcntl: { args: ["i32", "i32", "ptr"], returns: "i32" },
+  syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
+  chdir: { args: ["cstring"], returns: "i32" },
+  fchdir: { args: ["i32"], returns: "i32" },
+  mknodat: { args: ["i32", "cstring", "u32", "u64"], returns: "i32" },
+  lchown: { args: ["cstring", "u32", "u32"], returns: "i32" },
+  lsetxattr: { args: ["cstring", "cstring", "ptr", "u64", "i32"], returns: "i32" },
+  lgetxattr: { args: ["cstring", "cstring", "ptr", "u64"], returns: "i64" },
+  llistxattr: { args: ["cstring", "ptr", "u64"], returns: "i64" },
+  lremovexattr: { args: ["cstring", "cstring"], returns: "i32" },
+  utimensat: { args: ["i32", "cstring", "ptr", "i32"], returns: "i32" },
+  statfs: { args: ["cstring", "ptr"], returns: "i32" },
+  getpagesize: { args: [], returns: "i32" },
+  syncfs: { args: ["i32"], returns: "i32" },
+});
+
+const S = lib.symbols;
+const errnoPtr: Pointer = S.__errno_location() as Pointer;
+
+/** The current errno; only meaningful right after a failing call. */
+function errno(): number {
+  return read.i32(errnoPtr, 0);
+}
+
+/** A failed libc call: the function, the errno and its symbolic name. */
+export class SysError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly call: string;
+  constructor(call: string, errnum: number, detail?: string) {
+    const code = errnoName(errnum);
+    super(`${call}${detail ? ` ${detail}` : ""}: ${code} (errno ${errnum})`);
+    this.name = "SysError";
+    this.errno = errnum;
+    this.code = code;
+    this.call = call;
+  }
+}
+
+function check(call: string, rc: number, detail?: string): number {
+  if (rc < 0) throw new SysError(call, errno(), detail);
+  return rc;
+}
+
+function check64(call: string, rc: number | bigint, detail?: string): number {
+  const n = Number(rc);
+  if (n < 0) throw new SysError(call, errno(), detail);
+  return n;
+}
+
+// x86_64 and aarch64 differ in a few open(2) flag values.
+const isArm = process.arch === "arm64";
+export const O = {
+  RDONLY: 0,
+  RDWR: 2,
+  CREAT: 0o100,
+  CLOEXEC: 0o2000000,
+  DIRECTORY: isArm ? 0o40000 : 0o200000,
+  NOFOLLOW: isArm ? 0o100000 : 0o400000,
+  PATH: 0o10000000,
+} as const;
+
+export const AT_FDCWD = -100;
+export const AT_SYMLINK_NOFOLLOW = 0x100;
+export const AT_EMPTY_PATH = 0x1000;
+
+export function open(path: string, flags: number, mode = 0): number {
+  return check("open", S.open(path, flags | O.CLOEXEC, mode), path);
+}
+
+export function openat(dirfd: number, path: string, flags: number, mode = 0): number {
+  return check("openat", S.openat(dirfd, path, flags | O.CLOEXEC, mode), path);
+}
+
+export function close(fd: number): void {
+  check("close", S.close(fd));
+}
+
+/** Reads up to `max` bytes; returns the bytes read (empty at EOF). */
+export function readFd(fd: number, max: number): Uint8Array {
+  const buf = new Uint8Array(max);
+  const n = check64("read", S.read(fd, buf, max));
+  return buf.subarray(0, n);
+}
+
+export function pwrite(fd: number, data: Uint8Array, offset: number): void {
+  const n = check64("pwrite", S.pwrite(fd, data, data.length, offset));
+  if (n !== data.length) throw new SysError("pwrite", 5 /* EIO */, `short write ${n}/${data.length}`);
+}
+
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
+  check("mount", S.mount(source, target, fstype, flags, data), target);
+}
+
+export function umount2(target: string, flags: number): void {
+  check("umount2", S.umount2(target, flags), target);
+}
+
+export function fcntlPtr(fd: number, cmd: number, arg: Uint8Array): number {
+  return check("fcntl", S.fcntl(fd, cmd, arg));
+}
+
+/** Raw syscall(2): arguments are numbers, bigints or buffers (passed by address). */
+export function syscall(name: string, nr: number, ...args: (number | bigint | Uint8Array | null)[]): number {
+  const a: bigint[] = [];
+  for (let i = 0; i < 5; i++) {
+    const v = args[i];
+    if (v == null) a.push(0n);
+    else if (v instanceof Uint8Array) a.push(BigInt(ptr(v)));
+    else a.push(BigInt(v));
+  }
+  const rc = S.syscall(BigInt(nr), a[0]!, a[1]!, a[2]!, a[3]!, a[4]!);
+  return check64(name, rc);
+}
+
+/** A NUL-terminated copy of a string, for syscall() arguments. */
+export function cstr(s: string): Uint8Array {
+  return Buffer.from(s + "\0", "utf8");
+}
+
+export function chdir(path: string): void {
+  check("chdir", S.chdir(path), path);
+}
+
+export function fchdir(fd: number): void {
+  check("fchdir", S.fchdir(fd));
+}
+
+export function mknodat(dirfd: number, path: string, mode: number, dev: bigint): void {
+  check("mknodat", S.mknodat(dirfd, path, mode, dev), path);
+}
+
+/** makedev(3) as glibc encodes it. */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+export function lchown(path: string, uid: number, gid: number): void {
+  check("lchown", S.lchown(path, uid, gid), path);
+}
+
+export function lsetxattr(path: string, name: string, value: Uint8Array): void {
+  // A zero-length value still needs a valid pointer.
+  const v = value.length ? value : new Uint8Array(1);
+  check("lsetxattr", S.lsetxattr(path, name, v, value.length, 0), `${path} ${name}`);
+}
+
+/** Returns the value, or null when the attribute is absent (ENODATA). */
+export function lgetxattr(path: string, name: string): Uint8Array | null {
+  let size = 256;
+  for (;;) {
+    const buf = new Uint8Array(size);
+    const n = Number(S.lgetxattr(path, name, buf, size));
+    if (n >= 0) return buf.slice(0, n);
+    const e = errno();
+    if (e === 61 /* ENODATA */ || e === 95 /* ENOTSUP */) return null;
+    if (e !== 34 /* ERANGE */) throw new SysError("lgetxattr", e, `${path} ${name}`);
+    size *= 4;
+  }
+}
+
+/** Names of every extended attribute of `path` (not following symlinks). */
+export function llistxattr(path: string): string[] {
+  let size = 1024;
+  for (;;) {
+    const buf = new Uint8Array(size);
+    const n = Number(S.llistxattr(path, buf, size));
+    if (n >= 0) {
+      if (n === 0) return [];
+      return Buffer.from(buf.subarray(0, n - 1)).toString("utf8").split("\0");
+    }
+    const e = errno();
+    if (e === 95 /* ENOTSUP */) return [];
+    if (e !== 34 /* ERANGE */) throw new SysError("llistxattr", e, path);
+    size *= 4;
+  }
+}
+
+export function lremovexattr(path: string, name: string): void {
+  check("lremovexattr", S.lremovexattr(path, name), `${path} ${name}`);
+}
+
+/**
+ * Sets atime and mtime with nanosecond precision, not following a final
+ * symlink (utimensat(2) with AT_SYMLINK_NOFOLLOW).
+ */
+export function lutimens(path: string, atimeNs: bigint, mtimeNs: bigint): void {
+  const ts = new BigInt64Array(4);
+  ts[0] = atimeNs / 1_000_000_000n;
+  ts[1] = atimeNs % 1_000_000_000n;
+  ts[2] = mtimeNs / 1_000_000_000n;
+  ts[3] = mtimeNs % 1_000_000_000n;
+  check("utimensat", S.utimensat(AT_FDCWD, path, new Uint8Array(ts.buffer), AT_SYMLINK_NOFOLLOW), path);
+}
+
+/** statfs(2) f_type: the filesystem magic number of `path`. */
+export function statfsType(path: string): number {
+  const buf = new BigInt64Array(16); // struct statfs is 120 bytes on 64-bit
+  check("statfs", S.statfs(path, new Uint8Array(buf.buffer)), path);
+  return Number(buf[0]! & 0xffffffffn);
+}
+
+export function pageSize(): number {
+  return S.getpagesize();
+}
+
+export function syncfs(fd: number): void {
+  check("syncfs", S.syncfs(fd));
+}
+
+export { toArrayBuffer };

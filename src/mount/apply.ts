@@ -24,9 +24,10 @@ export class StrategyError extends Error {
   readonly errno: string;
   readonly fallback: boolean;
   readonly kernel: string[];
-  constructor(strategy: Strategy, cause: unknown, fallback: boolean, kernel: string[] = []) {
+  constructor(strategy: Strategy, cause: unknown, fallback: boolean, kernel: string[] = [], stage?: string) {
     const msg = cause instanceof Error ? cause.message : String(cause);
-    super(`${strategy}: ${msg}${kernel.length ? ` (kernel: ${kernel.join("; ")})` : ""}`, { cause });
+    const where = stage ? ` (while setting ${stage})` : "";
+    super(`${strategy}: ${msg}${where}${kernel.length ? ` (kernel: ${kernel.join("; ")})` : ""}`, { cause });
     this.strategy = strategy;
     this.errno = cause instanceof SysError ? cause.code : "";
     this.fallback = fallback;
@@ -175,7 +176,7 @@ function runApi(plan: MountPlan, sys: MountSys): number {
     try {
       msgs = sys.fsMessages(fsfd);
     } catch {}
-    throw new StrategyError("api", e, apiMissing(e), msgs.length ? msgs : [`at ${stage}`]);
+    throw new StrategyError("api", e, apiMissing(e), msgs, stage);
   } finally {
     closeAll(sys, fds);
   }
@@ -205,7 +206,7 @@ export function applyPlan(plan: MountPlan, strategies: readonly Strategy[], sys:
       const before = fellBack.length ? ` (after ${fellBack.join("; ")})` : "";
       throw new OvError(
         kind,
-        `Cannot mount layer ${plan.req.layerId} with ${plan.lowerdirs.length} lower dirs using the ${err.strategy} strategy: ${err.message.replace(/^\w+: /, "")}${before}`,
+        `Cannot mount layer ${plan.req.layerId} with ${plan.lowerdirs.length} lower dir${plan.lowerdirs.length === 1 ? "" : "s"} using the ${err.strategy} strategy: ${err.message.replace(/^\w+: /, "")}${before}`,
         { cause: e, hint: perm ? ROOT_HINT : undefined },
       );
     }

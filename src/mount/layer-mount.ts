@@ -62,6 +62,7 @@ function clearVolatileMarker(work: string): void {
   try {
     rmSync(join(work, "work", "incompat", "volatile"), { recursive: true, force: true });
   } catch (e) {
+    if (errCode(e) === "ENOTDIR") return; // a broken work dir cannot hold the marker; the mount reports it
     throw fsError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);
   }
 }

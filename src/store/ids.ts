@@ -30,6 +30,7 @@ function invalidBasicReason(value: string): string | null {
 export function invalidIdReason(value: string): string | null {
   const basic = invalidBasicReason(value);
   if (basic) return basic;
+  if (/[\x00-\x1f\x7f]/.test(value)) return "it contains a control character (a newline?)";
   if (value.includes(":")) return "it contains ':' (the lower file separator)";
   if (value.includes(",")) return "it contains ',' (the mount option separator)";
   if (value.length > 255) return `it is ${value.length} bytes long, the limit is 255`;

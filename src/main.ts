@@ -30,10 +30,21 @@ async function main(argv: string[]): Promise<number> {
       out(`ovlayer version ${VERSION}`);
       return 0;
     }
-    out("Usage: ovlayer [global flags] COMMAND [flags] [args]\n\nCommands:");
-    for (const [name, c] of Object.entries(COMMANDS)) out(`  ${name.padEnd(16)}${c.description}`);
-    out("\nGlobal flags: --graph/-g DIR, --run/-R DIR, --storage-driver/-s overlay, --storage-opt KEY=VALUE, --debug/-D");
-    return pre.help ? 0 : 2;
+    const usage = [
+      "Usage: ovlayer [global flags] COMMAND [flags] [args]",
+      "",
+      "Commands:",
+      ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.description}`),
+      "",
+      "Global flags: --graph/-g DIR, --run/-R DIR, --storage-driver/-s overlay, --storage-opt KEY=VALUE, --debug/-D",
+      "Run 'ovlayer COMMAND --help' for a command's flags.",
+    ].join("\n");
+    if (pre.help) {
+      out(usage);
+      return 0;
+    }
+    await Bun.write(Bun.stderr, usage + "\n");
+    return 2;
   }
   const entry = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
   if (!entry) {

@@ -19,6 +19,17 @@ export const jsonArg = {
   json: { type: "boolean", alias: ["j"], description: "Prefer JSON output" },
 } satisfies ArgsDef;
 
+/**
+ * A flag's aliases as we declared them. citty's parser appends camelCase
+ * spellings ("storageDriver") to the alias arrays it is given; those are not
+ * ours to accept or document.
+ */
+export function aliasesOf(d: ArgsDef[string]): string[] {
+  const a = "alias" in d ? d.alias : undefined;
+  const list = Array.isArray(a) ? a : a ? [a] : [];
+  return list.filter((x) => x.length === 1 || !/[A-Z]/.test(x));
+}
+
 interface FlagInfo {
   takesValue: boolean;
   canonical: string;
@@ -30,8 +41,7 @@ function flagTable(def: ArgsDef): Map<string, FlagInfo> {
     if (d.type === "positional") continue;
     const info = { takesValue: d.type === "string" || d.type === "enum", canonical: name };
     t.set(name, info);
-    const alias = "alias" in d ? d.alias : undefined;
-    for (const a of Array.isArray(alias) ? alias : alias ? [alias] : []) t.set(a, info);
+    for (const a of aliasesOf(d)) t.set(a, info);
   }
   t.set("help", { takesValue: false, canonical: "help" });
   t.set("h", { takesValue: false, canonical: "help" });

@@ -2,13 +2,14 @@
  * What every command starts with: its flags scanned (global ones from before
  * and after the verb), help handled, and the store options resolved.
  */
-import { renderUsage, type ArgsDef, type CommandDef } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
 import { loadStorageConf } from "../config/storage-conf.ts";
 import { resolveStoreOptions, type StoreOptions } from "../config/options.ts";
 import { setDebug } from "../log.ts";
 import { StorePaths } from "../store/paths.ts";
 import { allValues, boolFlag, globalArgs, lastValue, scanArgs, type ScannedArgs } from "./args.ts";
 import { out } from "./output.ts";
+import { renderUsage } from "./usage.ts";
 
 export interface Ctx {
   verb: string;
@@ -39,7 +40,7 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
   const def = cmd.args as ArgsDef;
   const args = scanArgs(rawArgs, def, verb);
   if (args.help) {
-    out(await renderUsage({ ...cmd, meta: { ...(cmd.meta as object), name: `ovlayer ${verb}` } }));
+    out(renderUsage(cmd));
     return null;
   }
   const debugSet = args.values.has("debug") ? args : rootArgs;

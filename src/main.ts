@@ -6,11 +6,10 @@
 import { VERSION } from "./version.ts";
 
 async function main(argv: string[]): Promise<number> {
-  const [{ COMMANDS }, { scanArgs, globalArgs }, { setRootArgs }, { runCommand }] = await Promise.all([
+  const [{ COMMANDS }, { scanArgs, globalArgs }, { setRootArgs }] = await Promise.all([
     import("./cli/commands.ts"),
     import("./cli/args.ts"),
     import("./cli/context.ts"),
-    import("citty"),
   ]);
   // Global flags may come before the verb: find the first word that is not a flag or a flag's value.
   let i = 0;
@@ -53,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   }
   setRootArgs(scanArgs(before, globalArgs, verb));
   const cmd = (await entry.load()).default;
-  const { result } = await runCommand(cmd, { rawArgs: argv.slice(i + 1) });
+  const result = await cmd.run?.({ rawArgs: argv.slice(i + 1) });
   return typeof result === "number" ? result : 0;
 }
 

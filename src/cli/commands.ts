@@ -2,10 +2,9 @@
  * The verbs and where each lives. Modules load only when their verb runs, so
  * start-up pays for one command, not for all of them.
  */
-import type { CommandDef } from "citty";
+import type { RunnableVerb } from "./define.ts";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb has its own ArgsDef
-type Loader = () => Promise<{ default: CommandDef<any> }>;
+type Loader = () => Promise<{ default: RunnableVerb }>;
 
 export interface VerbEntry {
   description: string;
@@ -24,5 +23,13 @@ export const COMMANDS: Record<string, VerbEntry> = {
   umount: { description: "Alias of unmount", load: () => import("./unmount.ts") },
   mounted: { description: "Check if a layer is mounted", load: () => import("./mounted.ts") },
   status: { description: "Check on graph driver status", load: () => import("./status.ts") },
+  check: { description: "Check the store for problems (changes nothing)", load: () => import("./check.ts") },
+  repair: { description: "Fix what check finds, without guessing", load: () => import("./repair.ts") },
+  migrate: { description: "Move the store toward lower-layers / symlink-free", load: () => import("./migrate.ts") },
   version: { description: "Print ovlayer's version", load: () => import("./version.ts") },
+  "import-layer": { description: "Import a new layer from a tarball", load: () => import("./import-layer.ts") },
+  applydiff: { description: "Apply a diff to a layer", load: () => import("./applydiff.ts") },
+  diff: { description: "Write a layer's changes as a tarball", load: () => import("./diff.ts") },
+  diffsize: { description: "Print the size of a layer's changes", load: () => import("./diffsize.ts") },
+  changes: { description: "List a layer's changes", load: () => import("./changes.ts") },
 };

@@ -1,7 +1,7 @@
 /**
  * `delete-layer` and `delete` share everything but the safety checks.
  */
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { dropMount, trustedCount } from "../mount/layer-mount.ts";
 import { deleteLayer } from "../store/delete.ts";
 import { readMountCounts } from "../store/mount-counts.ts";

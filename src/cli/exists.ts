@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { readLayers } from "../store/layer-store.ts";
 import { findLayer } from "../store/layers-json.ts";
 import { readContainers, readImages } from "../store/peers.ts";
@@ -25,9 +25,10 @@ const cmd = defineCommand({
     const onlyLayer = boolFlag(ctx.args, "layer");
     const onlyImage = boolFlag(ctx.args, "image");
     const onlyContainer = boolFlag(ctx.args, "container");
-    const needPeers = onlyImage || onlyContainer || !onlyLayer;
-    const images = needPeers ? readImages(ctx.paths) : [];
-    const containers = needPeers ? readContainers(ctx.paths) : [];
+    // What is printed is whether the name exists as anything (as containers-storage prints it);
+    // -l/-i/-c only decide the exit code.
+    const images = readImages(ctx.paths);
+    const containers = readContainers(ctx.paths);
     const isImage = (r: string) => images.some((i) => i.id === r || i.names.includes(r));
     const isContainer = (r: string) => containers.some((c) => c.id === r || c.names.includes(r));
     const result: Record<string, boolean> = {};

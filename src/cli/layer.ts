@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { readLayers } from "../store/layer-store.ts";
 import { findLayer, isReadOnlyLayer, orderRecord, type LayerRecord } from "../store/layers-json.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";

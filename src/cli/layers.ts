@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { readLayers } from "../store/layer-store.ts";
 import { orderRecord } from "../store/layers-json.ts";
 import { readMountCounts } from "../store/mount-counts.ts";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { trustedCount } from "../mount/layer-mount.ts";
 import { readLayers } from "../store/layer-store.ts";
 import { findLayer } from "../store/layers-json.ts";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
 import { MAX_DEPTH } from "../store/lower.ts";

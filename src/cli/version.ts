@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define.ts";
 import { VERSION } from "../version.ts";
 import { globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";

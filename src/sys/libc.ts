@@ -29,6 +29,8 @@ const lib = dlopen("libc.so.6", {
   llistxattr: { args: ["cstring", "ptr", "u64"], returns: "i64" },
   lremovexattr: { args: ["cstring", "cstring"], returns: "i32" },
   utimensat: { args: ["i32", "cstring", "ptr", "i32"], returns: "i32" },
+  futimens: { args: ["i32", "ptr"], returns: "i32" },
+  fsetxattr: { args: ["i32", "cstring", "ptr", "u64", "i32"], returns: "i32" },
   statfs: { args: ["cstring", "ptr"], returns: "i32" },
   getpagesize: { args: [], returns: "i32" },
   syncfs: { args: ["i32"], returns: "i32" },
@@ -207,12 +209,34 @@ export function lremovexattr(path: string, name: string): void {
  * symlink (utimensat(2) with AT_SYMLINK_NOFOLLOW).
  */
 export function lutimens(path: string, atimeNs: bigint, mtimeNs: bigint): void {
-  const ts = new BigInt64Array(4);
-  ts[0] = atimeNs / 1_000_000_000n;
-  ts[1] = atimeNs % 1_000_000_000n;
-  ts[2] = mtimeNs / 1_000_000_000n;
-  ts[3] = mtimeNs % 1_000_000_000n;
-  check("utimensat", S.utimensat(AT_FDCWD, path, new Uint8Array(ts.buffer), AT_SYMLINK_NOFOLLOW), path);
+  fillTimespecs(atimeNs, mtimeNs);
+  check("utimensat", S.utimensat(AT_FDCWD, path, timesBytes, AT_SYMLINK_NOFOLLOW), path);
+}
+
+/** Fills the shared timespec pair; tv_nsec must be in [0, 1e9), so seconds round down before 1970. */
+function fillTimespecs(atimeNs: bigint, mtimeNs: bigint): void {
+  const split = (ns: bigint, i: number): void => {
+    const frac = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+    timesBuf[i] = (ns - frac) / 1_000_000_000n;
+    timesBuf[i + 1] = frac;
+  };
+  split(atimeNs, 0);
+  split(mtimeNs, 2);
+}
+
+/** Sets atime and mtime of an open file with nanosecond precision (futimens(2)). */
+export function futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void {
+  fillTimespecs(atimeNs, mtimeNs);
+  check("futimens", S.futimens(fd, timesBytes));
+}
+/** Timestamps are set once per extracted file: one buffer for all calls (the calls are synchronous). */
+const timesBuf = new BigInt64Array(4);
+const timesBytes = new Uint8Array(timesBuf.buffer);
+
+/** Sets an extended attribute on an open file (fsetxattr(2)); binary values are kept as they are. */
+export function fsetxattr(fd: number, name: string, value: Uint8Array): void {
+  const v = value.length ? value : new Uint8Array(1);
+  check("fsetxattr", S.fsetxattr(fd, name, v, value.length, 0), name);
 }
 
 /** statfs(2) f_type: the filesystem magic number of `path`. */

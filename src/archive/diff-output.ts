@@ -1,0 +1,67 @@
+/**
+ * Writing a tarball produced chunk by chunk to a file descriptor, optionally
+ * compressed. Uncompressed output from a synchronous source never awaits;
+ * compressed output is pulled through the codec one chunk at a time, so a
+ * layer of any size streams in constant memory.
+ */
+import { writeSync } from "node:fs";
+import { OvError, describeCause } from "../errors.ts";
+import { compress } from "./codec.ts";
+import type { CompressionName } from "./compression.ts";
+
+export type ChunkSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+function writeAll(fd: number, c: Uint8Array, target: string): void {
+  let off = 0;
+  try {
+    while (off < c.length) off += writeSync(fd, c, off, c.length - off);
+  } catch (e) {
+    throw new OvError("sys", `Cannot write the tarball to ${target}: ${describeCause(e)}`, { cause: e });
+  }
+}
+
+function isSync(src: ChunkSource): src is Iterable<Uint8Array> {
+  return typeof (src as Iterable<Uint8Array>)[Symbol.iterator] === "function";
+}
+
+/**
+ * Writes every chunk of `src` to `fd`.
+ * @param target "standard output" or "file X", for messages
+ * @returns the number of bytes written
+ */
+export async function writeTarball(src: ChunkSource, compression: CompressionName, fd: number, target: string): Promise<number> {
+  let total = 0;
+  if (compression === "none") {
+    if (isSync(src)) {
+      for (const c of src) {
+        writeAll(fd, c, target);
+        total += c.length;
+      }
+    } else {
+      for await (const c of src) {
+        writeAll(fd, c, target);
+        total += c.length;
+      }
+    }
+    return total;
+  }
+  const it: Iterator<Uint8Array> | AsyncIterator<Uint8Array> = isSync(src) ? src[Symbol.iterator]() : src[Symbol.asyncIterator]();
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(ctrl) {
+        const r = await it.next();
+        if (r.done) ctrl.close();
+        else ctrl.enqueue(r.value);
+      },
+      async cancel() {
+        await it.return?.();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  for await (const c of compress(stream, compression)) {
+    writeAll(fd, c, target);
+    total += c.length;
+  }
+  return total;
+}

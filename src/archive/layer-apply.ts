@@ -1,0 +1,115 @@
+/**
+ * Applying a tarball to a layer of the store: the layer's diff directory,
+ * its tar-split file `R/overlay-layers/<ID>.tar-split.gz`, and the
+ * layers.json fields containers-storage records after ApplyDiff.
+ */
+import { closeSync, openSync, readdirSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { OvError, errCode, fsError } from "../errors.ts";
+import type { StoreOptions } from "../config/options.ts";
+import { isIncomplete, type LayerRecord } from "../store/layers-json.ts";
+import type { StorePaths } from "../store/paths.ts";
+import { COMPRESSION_CODE } from "./compression.ts";
+import { mapperFor } from "./idmap.ts";
+import { importTarball, type ImportSummary } from "./import.ts";
+import { opaqueXattrFor } from "./whiteout.ts";
+
+export const TAR_SPLIT_SUFFIX = ".tar-split.gz";
+
+/** R/overlay-layers/<ID>.tar-split.gz */
+export function tarSplitPath(paths: StorePaths, id: string): string {
+  return join(paths.layersDir, id + TAR_SPLIT_SUFFIX);
+}
+
+/** Sets the fields containers-storage's ApplyDiff records (pure). */
+export function recordImport(rec: LayerRecord, s: ImportSummary): void {
+  rec["compressed-diff-digest"] = s.compressedDigest;
+  rec["compressed-size"] = s.compressedSize;
+  rec["diff-digest"] = s.diffDigest;
+  rec["diff-size"] = s.diffSize;
+  rec.compression = COMPRESSION_CODE[s.compression];
+  rec.uidset = s.uids;
+  rec.gidset = s.gids;
+}
+
+export interface TarballInput {
+  fd: number;
+  /** "file X" or "standard input". */
+  source: string;
+  close(): void;
+}
+
+/**
+ * Opens the tarball to read: a file, or standard input.
+ * @throws {OvError} not-found / permission / sys naming the file.
+ */
+export function openTarball(file: string | undefined): TarballInput {
+  if (file === undefined || file === "-") return { fd: 0, source: "standard input", close() {} };
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    throw fsError(`Cannot open the layer tarball ${file}`, e);
+  }
+  return {
+    fd,
+    source: `file ${file}`,
+    close() {
+      closeSync(fd);
+    },
+  };
+}
+
+/** True when the layer's diff directory has no entries. */
+export function isDiffEmpty(paths: StorePaths, id: string): boolean {
+  try {
+    return readdirSync(paths.diff(id)).length === 0;
+  } catch (e) {
+    throw fsError(`Cannot read the diff directory of layer ${id}`, e);
+  }
+}
+
+/** Removes a layer's tar-split file; a missing one is fine. */
+export function removeTarSplit(paths: StorePaths, id: string): void {
+  try {
+    unlinkSync(tarSplitPath(paths, id));
+  } catch (e) {
+    if (errCode(e) !== "ENOENT") throw fsError(`Cannot remove the tar-split file of layer ${id}`, e);
+  }
+}
+
+/**
+ * Applies a tarball to layer `rec` and records the result in `rec` (the
+ * caller saves layers.json). A tar-split file is written only when the
+ * layer was empty, because it can only describe the layer's whole content;
+ * otherwise a stale one is removed, so `diff` walks the directory.
+ * @throws {OvError} from importTarball; the record is then unchanged.
+ */
+export async function applyToLayer(paths: StorePaths, options: StoreOptions, rec: LayerRecord, input: TarballInput): Promise<ImportSummary> {
+  const id = rec.id;
+  const empty = isDiffEmpty(paths, id);
+  if (!empty) removeTarSplit(paths, id);
+  const summary = await importTarball({
+    fd: input.fd,
+    source: input.source,
+    root: paths.diff(id),
+    layerId: id,
+    opaqueXattr: opaqueXattrFor(options.overlay.mountOptions),
+    ids: mapperFor(rec),
+    ...(empty ? { tarSplitPath: tarSplitPath(paths, id) } : {}),
+  });
+  recordImport(rec, summary);
+  return summary;
+}
+
+/**
+ * Refuses to change a layer flagged incomplete.
+ * @throws {OvError} corrupt with the repair hint.
+ */
+export function requireComplete(rec: LayerRecord, verb: string): void {
+  if (isIncomplete(rec)) {
+    throw new OvError("corrupt", `Cannot ${verb} layer ${rec.id}: it is flagged incomplete (a crash while it was created or deleted)`, {
+      hint: "run `ovlayer repair` to remove incomplete layers",
+    });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Running check, repair and migrate against a store, under its locks, in
+ * containers-storage's order (layers.lock, then mountpoints.lock):
+ *
+ *   check, dry runs   read locks, and only on lock files that exist: a read
+ *                     creates nothing (as store/layer-store.ts readLayers)
+ *   repair, migrate   layers.lock for writing for the whole run, so no tool
+ *                     creates or deletes a layer meanwhile; mountpoints.lock
+ *                     for writing only when mount counts change (the counts
+ *                     are then read again under it and the plan redone)
+ *
+ * Each lock is taken once per process: OFD locks from two fds of one process
+ * conflict, so taking one twice would deadlock (store/lockfile.ts).
+ */
+import { existsSync } from "node:fs";
+import { LockFile } from "../store/lockfile.ts";
+import type { LinkMode } from "../store/mode.ts";
+import type { StorePaths } from "../store/paths.ts";
+import { simulate, touchesCounts, type Action } from "./actions.ts";
+import { checkStore, type Finding } from "./findings.ts";
+import { planMigrate, type MigrateOptions } from "./migrate.ts";
+import { applyActions, storeExists, type ApplyResult } from "./repair-apply.ts";
+import { planRepair, type PlanOptions } from "./repair-plan.ts";
+import { refreshMounts, takeSnapshot, type StoreSnapshot } from "./snapshot.ts";
+
+export interface CheckResult {
+  mode: LinkMode;
+  /** Layer directories in R/overlay. */
+  layers: number;
+  findings: Finding[];
+}
+
+/** Runs `fn` with read locks on the lock files that exist. */
+function withReadLocks<T>(paths: StorePaths, fn: () => T): T {
+  const held: LockFile[] = [];
+  try {
+    for (const path of [paths.layersLock, paths.mountpointsLock]) {
+      if (!existsSync(path)) continue;
+      const lock = new LockFile(path);
+      lock.lock("read");
+      held.push(lock);
+    }
+    return fn();
+  } finally {
+    for (const l of held.reverse()) l.unlock();
+  }
+}
+
+/**
+ * `check`: reads the store under read locks and judges it. Writes nothing.
+ * @throws {OvError} permission or sys when a lock or /proc/self/mountinfo cannot be read.
+ */
+export function runCheck(paths: StorePaths): CheckResult {
+  const snap = withReadLocks(paths, () => takeSnapshot(paths));
+  return { mode: snap.mode, layers: snap.layers.size, findings: checkStore(snap) };
+}
+
+export interface ChangeResult extends ApplyResult {
+  dryRun: boolean;
+  mode: LinkMode;
+  layers: number;
+  /** What check found before. */
+  before: Finding[];
+  /** The planned actions (all of them, done or not). */
+  actions: Action[];
+  /** What check still finds after the actions (predicted for a dry run): what cannot be fixed here. */
+  remaining: Finding[];
+}
+
+type Planner = (snap: StoreSnapshot) => { actions: Action[]; remaining?: Finding[] };
+
+/** Plans under the right locks and, unless a dry run, applies. */
+function change(paths: StorePaths, dryRun: boolean, plan: Planner): ChangeResult {
+  const result = (snap: StoreSnapshot, actions: Action[], remaining: Finding[] | undefined, applied: ApplyResult): ChangeResult => ({
+    dryRun,
+    mode: snap.mode,
+    layers: snap.layers.size,
+    before: checkStore(snap),
+    actions,
+    remaining: remaining ?? checkStore(simulate(snap, actions)),
+    ...applied,
+  });
+  if (dryRun || !storeExists(paths)) {
+    const snap = withReadLocks(paths, () => takeSnapshot(paths));
+    const p = plan(snap);
+    // Where there is no store, nothing is created unless there is something to do
+    // (migrate --drop-legacy-links makes a new store symlink-free from the start).
+    if (dryRun || p.actions.length === 0) return result(snap, p.actions, p.remaining, { done: [], failed: [] });
+  }
+  const layersLock = new LockFile(paths.layersLock);
+  layersLock.lock("write");
+  try {
+    let snap = takeSnapshot(paths);
+    let p = plan(snap);
+    let mountsLock: LockFile | null = null;
+    if (p.actions.some(touchesCounts)) {
+      mountsLock = new LockFile(paths.mountpointsLock);
+      mountsLock.lock("write");
+      snap = refreshMounts(snap);
+      p = plan(snap);
+    }
+    try {
+      const applied = applyActions(paths, p.actions, { layers: layersLock, mounts: mountsLock });
+      // What is left is read from the store again (still under the locks), not predicted:
+      // an action that failed leaves its problem.
+      const remaining = p.remaining ?? (p.actions.length ? checkStore(refreshMounts(takeSnapshot(paths))) : undefined);
+      return result(snap, p.actions, remaining, applied);
+    } finally {
+      mountsLock?.unlock();
+    }
+  } finally {
+    layersLock.unlock();
+  }
+}
+
+/**
+ * `repair`: fixes what can be fixed (repair-plan.ts); `dryRun` plans only.
+ * @throws {OvError} permission or sys when the locks cannot be taken; failed actions are in the result.
+ */
+export function runRepair(paths: StorePaths, opts: { dryRun: boolean } & Partial<PlanOptions>): ChangeResult {
+  const planOpts: PlanOptions = { now: opts.now ?? new Date().toISOString(), ...(opts.newLinkId ? { newLinkId: opts.newLinkId } : {}) };
+  return change(paths, opts.dryRun, (snap) => ({ actions: planRepair(snap, planOpts) }));
+}
+
+/**
+ * `migrate` (migrate.ts); `dryRun` plans only. Blockers are returned as `remaining`.
+ * @throws {OvError} permission or sys when the locks cannot be taken.
+ */
+export function runMigrate(paths: StorePaths, opts: { dryRun: boolean } & MigrateOptions): ChangeResult {
+  return change(paths, opts.dryRun, (snap) => {
+    const m = planMigrate(snap, opts);
+    return { actions: m.actions, remaining: m.blockers };
+  });
+}

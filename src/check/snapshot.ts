@@ -1,0 +1,214 @@
+/**
+ * One read of everything `check`, `repair` and `migrate` judge, as plain data,
+ * so that judging and planning are pure functions of it (findings.ts,
+ * repair-plan.ts, migrate.ts) and can be tested on synthetic stores.
+ *
+ * What is read, with as few syscalls as a store of thousands of layers allows:
+ *   R/overlay            one readdir (with types): layer dirs and the rest
+ *   R/overlay/<ID>/      one readdir per layer, then only the files it lists
+ *                        (link, lower, lower-layers): no ENOENT round trips
+ *   R/overlay/l/         one readdir, one readlink per entry
+ *   layers.json, mountpoints.json, /proc/self/mountinfo: one read each
+ *   <ID>/ is stat'ed only for directories layers.json does not know (their
+ *   mtime becomes the `created` time if repair adopts them)
+ *
+ * Reading never writes and never locks: callers hold the locks they need
+ * (session.ts).
+ */
+import { readdirSync, readFileSync, readlinkSync, statSync, type Dirent } from "node:fs";
+import { describeCause, errCode, fsError } from "../errors.ts";
+import { readMountinfo } from "../mount/mountinfo.ts";
+import { invalidIdReason, RESERVED_NAMES } from "../store/ids.ts";
+import { parseLayersJson, type LayerRecord } from "../store/layers-json.ts";
+import { linkMode, type LinkMode } from "../store/mode.ts";
+import { parseMountpoints, type MountRecord } from "../store/mountpoints.ts";
+import { LOWER_FILE, LOWER_LAYERS_FILE, type StorePaths } from "../store/paths.ts";
+import { salvageLayersJson } from "./salvage.ts";
+
+/** A small file of a layer dir: absent, its text, or why it could not be read. */
+export type FileState = { kind: "missing" } | { kind: "text"; text: string } | { kind: "error"; error: string };
+
+export const MISSING: FileState = Object.freeze({ kind: "missing" });
+
+/** The files of a layer directory that check and repair look at. */
+export type LayerFileName = "link" | "lower" | "lower-layers";
+
+/** One directory R/overlay/<ID>. */
+export interface LayerDir {
+  id: string;
+  /** Sub-directories present among diff, work, merged, empty. */
+  subdirs: Set<string>;
+  link: FileState;
+  lower: FileState;
+  lowerLayers: FileState;
+  /** mtime of <ID>/ as an RFC 3339 string; only for dirs layers.json does not know. */
+  mtime?: string;
+}
+
+/** One entry of R/overlay/l. */
+export interface LinkEntry {
+  name: string;
+  /** The symlink's target, or null when the entry is not a symlink. */
+  target: string | null;
+}
+
+/** A JSON file of the store: absent, parsed, or present but not parseable. */
+export type JsonState<T> =
+  | { kind: "missing" }
+  | { kind: "ok"; value: T }
+  | { kind: "corrupt"; text: string; error: string }
+  | { kind: "error"; error: string };
+
+export interface StoreSnapshot {
+  paths: StorePaths;
+  mode: LinkMode;
+  /** Layer directories by ID. */
+  layers: Map<string, LayerDir>;
+  /** Whether R/overlay/l exists (as a directory). */
+  linkDirExists: boolean;
+  /** Entries of R/overlay/l by name. */
+  links: Map<string, LinkEntry>;
+  layersJson: JsonState<LayerRecord[]>;
+  mountpoints: JsonState<MountRecord[]>;
+  /** Every mount point in /proc/self/mountinfo. */
+  mounted: Set<string>;
+  /** Things that could not be read at all (a directory listing that failed). */
+  unreadable: { path: string; error: string }[];
+}
+
+/** Reads a file that a directory listing said exists. */
+function readListed(path: string): FileState {
+  try {
+    return { kind: "text", text: readFileSync(path, "utf8") };
+  } catch (e) {
+    if (errCode(e) === "ENOENT") return MISSING;
+    return { kind: "error", error: describeCause(e) };
+  }
+}
+
+function readJson<T>(path: string, parse: (text: string, file: string) => T): JsonState<T> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if (errCode(e) === "ENOENT") return { kind: "missing" };
+    return { kind: "error", error: describeCause(e) };
+  }
+  try {
+    return { kind: "ok", value: parse(text, path) };
+  } catch (e) {
+    return { kind: "corrupt", text, error: (e as Error).message.replace(`${path} `, "").replace(`${path}: `, "") };
+  }
+}
+
+function listDir(path: string, unreadable: StoreSnapshot["unreadable"]): Dirent[] | null {
+  try {
+    return readdirSync(path, { withFileTypes: true });
+  } catch (e) {
+    if (errCode(e) !== "ENOENT") unreadable.push({ path, error: describeCause(e) });
+    return null;
+  }
+}
+
+/** Whether a name in R/overlay can be a layer directory (FORMAT.md: the rest is skipped). */
+export function isLayerDirName(name: string): boolean {
+  return !RESERVED_NAMES.has(name) && invalidIdReason(name) === null;
+}
+
+function readLayerDir(paths: StorePaths, id: string, unreadable: StoreSnapshot["unreadable"]): LayerDir {
+  const dir = paths.layer(id);
+  const subdirs = new Set<string>();
+  const files = new Set<string>();
+  for (const d of listDir(dir, unreadable) ?? []) {
+    if (d.isDirectory()) subdirs.add(d.name);
+    else files.add(d.name);
+  }
+  const file = (name: string, path: string): FileState => (files.has(name) ? readListed(path) : MISSING);
+  return {
+    id,
+    subdirs,
+    link: file("link", paths.linkFile(id)),
+    lower: file(LOWER_FILE, paths.lowerFile(id)),
+    lowerLayers: file(LOWER_LAYERS_FILE, paths.lowerLayersFile(id)),
+  };
+}
+
+/** The IDs layers.json names, or what can be salvaged from a damaged file. */
+export function recordedIds(state: JsonState<LayerRecord[]>): Set<string> {
+  if (state.kind === "ok") return new Set(state.value.map((r) => r.id));
+  if (state.kind === "corrupt") return new Set(salvageLayersJson(state.text).records.map((r) => r.id));
+  return new Set();
+}
+
+/**
+ * Reads the store. Never writes, never throws for a damaged store: damage is
+ * data for check.
+ * @throws {OvError} when /proc/self/mountinfo cannot be read.
+ */
+export function takeSnapshot(paths: StorePaths): StoreSnapshot {
+  const unreadable: StoreSnapshot["unreadable"] = [];
+  const layersJson = readJson(paths.layersJson, parseLayersJson);
+  const layers = new Map<string, LayerDir>();
+  let linkDirExists = false;
+  for (const d of listDir(paths.home, unreadable) ?? []) {
+    if (d.name === "l") linkDirExists = d.isDirectory();
+    if (!d.isDirectory() || !isLayerDirName(d.name)) continue;
+    layers.set(d.name, readLayerDir(paths, d.name, unreadable));
+  }
+  const known = recordedIds(layersJson);
+  for (const [id, l] of layers) {
+    if (known.has(id)) continue;
+    try {
+      l.mtime = new Date(statSync(paths.layer(id)).mtimeMs).toISOString();
+    } catch {
+      // no time: repair uses the current time if it adopts the directory
+    }
+  }
+  const links = new Map<string, LinkEntry>();
+  if (linkDirExists) {
+    for (const d of listDir(paths.linkDir, unreadable) ?? []) {
+      let target: string | null = null;
+      if (d.isSymbolicLink()) {
+        try {
+          target = readlinkSync(paths.linkPath(d.name));
+        } catch (e) {
+          unreadable.push({ path: paths.linkPath(d.name), error: describeCause(e) });
+          continue;
+        }
+      }
+      links.set(d.name, { name: d.name, target });
+    }
+  }
+  return {
+    paths,
+    mode: linkMode(paths),
+    layers,
+    linkDirExists,
+    links,
+    layersJson,
+    mountpoints: readJson(paths.mountpointsJson, parseMountpoints),
+    mounted: mountPoints(),
+    unreadable,
+  };
+}
+
+/** Every mount point in /proc/self/mountinfo. */
+function mountPoints(): Set<string> {
+  try {
+    return new Set(readMountinfo().map((m) => m.mountPoint));
+  } catch (e) {
+    throw fsError("Cannot read /proc/self/mountinfo to compare mount counts with what is mounted", e);
+  }
+}
+
+/**
+ * Re-reads only what a mount-count repair needs (under mountpoints.lock).
+ * @throws {OvError} when /proc/self/mountinfo cannot be read.
+ */
+export function refreshMounts(snap: StoreSnapshot): StoreSnapshot {
+  return {
+    ...snap,
+    mountpoints: readJson(snap.paths.mountpointsJson, parseMountpoints),
+    mounted: mountPoints(),
+  };
+}

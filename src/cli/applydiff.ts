@@ -1,0 +1,37 @@
+import { defineCommand } from "./define.ts";
+import { applyToLayer, openTarball, requireComplete } from "../archive/layer-apply.ts";
+import { OvError } from "../errors.ts";
+import { log } from "../log.ts";
+import { updateLayers } from "../store/layer-store.ts";
+import { findLayer } from "../store/layers-json.ts";
+import { expectPositionals, globalArgs, lastValue } from "./args.ts";
+import { begin } from "./context.ts";
+
+const cmd = defineCommand({
+  meta: { name: "applydiff", description: "Apply a diff (a tarball: uncompressed, gzip or zstd) to a layer" },
+  args: {
+    ...globalArgs,
+    file: { type: "string", alias: ["f"], description: "Read from file instead of stdin" },
+    layer: { type: "positional", required: false, description: "Layer ID or name" },
+  },
+  async run({ rawArgs }) {
+    const ctx = await begin(cmd, rawArgs);
+    if (!ctx) return 0;
+    const [ref] = expectPositionals(ctx.args, "applydiff", 1, 1, "one layer ID or name");
+    const input = openTarball(lastValue(ctx.args, "file"));
+    try {
+      await updateLayers(ctx.paths, async (txn) => {
+        const rec = findLayer(txn.records, ref!);
+        if (!rec) throw new OvError("not-found", `Cannot apply a diff to layer ${JSON.stringify(ref)}: layer not known`);
+        requireComplete(rec, "apply a diff to");
+        const s = await applyToLayer(ctx.paths, ctx.options, rec, input);
+        log.debug(`layer ${rec.id}: ${s.entries} entries applied, ${s.diffSize} bytes (${s.compression})`);
+        txn.save();
+      });
+    } finally {
+      input.close();
+    }
+    return 0;
+  },
+});
+export default cmd;

@@ -51,11 +51,6 @@ export function errCode(e: unknown): string | undefined {
   return undefined;
 }
 
-/** True when `e` is "no such file or directory". */
-export function isENOENT(e: unknown): boolean {
-  return errCode(e) === "ENOENT";
-}
-
 /** Short text of a cause for an error message: the errno code and the call. */
 export function describeCause(e: unknown): string {
   if (e instanceof Error) {
@@ -70,14 +65,17 @@ export function describeCause(e: unknown): string {
 /** The hint we give for every EPERM/EACCES on a privileged operation. */
 export const ROOT_HINT = "run as root or with CAP_SYS_ADMIN";
 
+/** The kind of a failed call's errno code: EACCES and EPERM "permission", ENOENT "not-found", EBUSY "busy", the rest "sys". */
+export function errnoKind(code: string | undefined): ErrorKind {
+  return code === "EACCES" || code === "EPERM" ? "permission" : code === "ENOENT" ? "not-found" : code === "EBUSY" ? "busy" : "sys";
+}
+
 /**
- * Wraps a failed filesystem call into an OvError of the right kind: EACCES and
- * EPERM become "permission" with the root hint, ENOENT "not-found", the rest "sys".
+ * Wraps a failed filesystem call into an OvError of its errno's kind
+ * (errnoKind), with the root hint for a permission error.
  */
 export function fsError(what: string, e: unknown): OvError {
-  const code = errCode(e);
-  const kind: ErrorKind =
-    code === "EACCES" || code === "EPERM" ? "permission" : code === "ENOENT" ? "not-found" : code === "EBUSY" ? "busy" : "sys";
+  const kind = errnoKind(errCode(e));
   return new OvError(kind, `${what}: ${describeCause(e)}`, {
     cause: e,
     hint: kind === "permission" ? ROOT_HINT : undefined,

@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const verb = argv[i];
   const before = argv.slice(0, i);
-  const { out, flushOut } = await import("./cli/output.ts");
+  const { out } = await import("./cli/output.ts");
   if (verb === undefined) {
     const pre = scanArgs(before, { ...globalArgs, version: { type: "boolean", alias: ["v"] } }, "");
     if (pre.values.has("version")) {

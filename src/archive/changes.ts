@@ -13,7 +13,7 @@
  * names that resolve to the same file in both (shared lower layers).
  */
 import { readlinkSync, type BigIntStats } from "node:fs";
-import { archiveXattrs, compareNames, fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, S_IFDIR, S_IFLNK, sortedNames, xattrNames } from "./fs-info.ts";
+import { archiveXattrs, compareNames, fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, opaqueHidesLower, S_IFDIR, S_IFLNK, sortedNames, xattrNames } from "./fs-info.ts";
 import type { IdMapper } from "./idmap.ts";
 import { isDirEntry, mergedChildren, type MergedEntry } from "./merged-view.ts";
 import { splitPath } from "./path-safety.ts";
@@ -48,22 +48,6 @@ function sameTime(a: bigint, b: bigint): boolean {
 }
 
 /**
- * Whether an opaque directory replaced one from below (a deletion): true when
- * a lower layer has the path, unless a whiteout there or above hides it.
- */
-function opaqueReplacesLower(rel: string, lowers: readonly string[]): boolean {
-  for (const lower of lowers) {
-    const st = lstatOrNull(`${lower}/${rel}`);
-    if (st) return !isWhiteoutStat(st);
-    for (let dir = splitPath(rel).dir; dir !== ""; dir = splitPath(dir).dir) {
-      const p = lstatOrNull(`${lower}/${dir}`);
-      if (p && isWhiteoutStat(p)) return false;
-    }
-  }
-  return false;
-}
-
-/**
  * The changes recorded in a layer's diff directory against its lowers.
  * @param lowers diff directories of the lower layers, uppermost first
  */
@@ -80,7 +64,7 @@ export function overlayChanges(diffDir: string, lowers: readonly string[]): Chan
       const abs = "/" + r;
       let kind: ChangeKind = ChangeKind.Add;
       let unchangedDir = false;
-      if (isWhiteoutStat(st) || (isDir && isOpaqueDir(path) && opaqueReplacesLower(r, lowers))) {
+      if (isWhiteoutStat(st) || (isDir && isOpaqueDir(path) && opaqueHidesLower(r, lowers))) {
         kind = ChangeKind.Delete;
       } else {
         for (const lower of lowers) {

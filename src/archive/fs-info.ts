@@ -6,6 +6,7 @@
 import { lstatSync, readdirSync, type BigIntStats } from "node:fs";
 import { OvError, describeCause, errCode } from "../errors.ts";
 import { lgetxattr, llistxattr } from "../sys/libc.ts";
+import { splitPath } from "./path-safety.ts";
 import type { Xattr } from "./tar-entry.ts";
 import { isOpaqueValue, TRUSTED_OPAQUE, USER_OPAQUE } from "./whiteout.ts";
 
@@ -112,6 +113,25 @@ export function xattrNames(path: string): string[] {
   return safeList(path);
 }
 
+/**
+ * Whether an opaque directory at `rel` hides something: true when a lower
+ * layer has that path, unless a whiteout there or above it hides it first
+ * (containers-storage's overlayWhiteoutConverter rule). `diff` writes the
+ * opaque marker then, and `changes` lists the directory as deleted.
+ * @param lowers diff directories of the lower layers, uppermost first
+ */
+export function opaqueHidesLower(rel: string, lowers: readonly string[]): boolean {
+  for (const lower of lowers) {
+    const st = lstatOrNull(`${lower}/${rel}`);
+    if (st) return !isWhiteoutStat(st);
+    for (let dir = splitPath(rel).dir; dir !== ""; dir = splitPath(dir).dir) {
+      const p = lstatOrNull(`${lower}/${dir}`);
+      if (p && isWhiteoutStat(p)) return false;
+    }
+  }
+  return false;
+}
+
 /** True when a directory is marked opaque (trusted.overlay.opaque or user.overlay.opaque = "y"). */
 export function isOpaqueDir(path: string, names?: string[]): boolean {
   const list = names ?? safeList(path);
@@ -119,9 +139,4 @@ export function isOpaqueDir(path: string, names?: string[]): boolean {
     if (list.includes(n) && isOpaqueValue(safeGet(path, n))) return true;
   }
   return false;
-}
-
-/** One xattr value, or null. */
-export function xattrValue(path: string, name: string): Uint8Array | null {
-  return safeGet(path, name);
 }

@@ -4,22 +4,14 @@
  * layers.json fields containers-storage records after ApplyDiff.
  */
 import { closeSync, openSync, readdirSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
-import { OvError, errCode, fsError } from "../errors.ts";
+import { errCode, fsError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
-import { isIncomplete, type LayerRecord } from "../store/layers-json.ts";
+import type { LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { COMPRESSION_CODE } from "./compression.ts";
 import { mapperFor } from "./idmap.ts";
 import { importTarball, type ImportSummary } from "./import.ts";
 import { opaqueXattrFor } from "./whiteout.ts";
-
-export const TAR_SPLIT_SUFFIX = ".tar-split.gz";
-
-/** R/overlay-layers/<ID>.tar-split.gz */
-export function tarSplitPath(paths: StorePaths, id: string): string {
-  return join(paths.layersDir, id + TAR_SPLIT_SUFFIX);
-}
 
 /** Sets the fields containers-storage's ApplyDiff records (pure). */
 export function recordImport(rec: LayerRecord, s: ImportSummary): void {
@@ -72,7 +64,7 @@ export function isDiffEmpty(paths: StorePaths, id: string): boolean {
 /** Removes a layer's tar-split file; a missing one is fine. */
 export function removeTarSplit(paths: StorePaths, id: string): void {
   try {
-    unlinkSync(tarSplitPath(paths, id));
+    unlinkSync(paths.tarSplit(id));
   } catch (e) {
     if (errCode(e) !== "ENOENT") throw fsError(`Cannot remove the tar-split file of layer ${id}`, e);
   }
@@ -96,20 +88,8 @@ export async function applyToLayer(paths: StorePaths, options: StoreOptions, rec
     layerId: id,
     opaqueXattr: opaqueXattrFor(options.overlay.mountOptions),
     ids: mapperFor(rec),
-    ...(empty ? { tarSplitPath: tarSplitPath(paths, id) } : {}),
+    ...(empty ? { tarSplitPath: paths.tarSplit(id) } : {}),
   });
   recordImport(rec, summary);
   return summary;
-}
-
-/**
- * Refuses to change a layer flagged incomplete.
- * @throws {OvError} corrupt with the repair hint.
- */
-export function requireComplete(rec: LayerRecord, verb: string): void {
-  if (isIncomplete(rec)) {
-    throw new OvError("corrupt", `Cannot ${verb} layer ${rec.id}: it is flagged incomplete (a crash while it was created or deleted)`, {
-      hint: "run `ovlayer repair` to remove incomplete layers",
-    });
-  }
 }

@@ -22,12 +22,12 @@ function viewChanges(paths: StorePaths, t: DiffTarget): ViewChanges {
 
 /** The changes, in containers-storage's order. */
 export function targetChanges(paths: StorePaths, t: DiffTarget): Change[] {
-  return t.againstParent ? overlayChanges(t.diffDir, t.lowers) : viewChanges(paths, t).changes;
+  return t.reference === null ? overlayChanges(t.diffDir, t.lowers) : viewChanges(paths, t).changes;
 }
 
 /** `diffsize`: the bytes of the changes. */
 export function targetDiffSize(paths: StorePaths, t: DiffTarget): number {
-  if (t.againstParent) return directorySize(t.diffDir);
+  if (t.reference === null) return directorySize(t.diffDir);
   const v = viewChanges(paths, t);
   return changesSize(v.changes, (p) => v.entries.get(p));
 }
@@ -39,7 +39,7 @@ export function targetDiffSize(paths: StorePaths, t: DiffTarget): number {
  */
 export function targetTarball(paths: StorePaths, t: DiffTarget, nowNs: bigint): ChunkSource {
   const ctx = { ids: t.ids, layerId: t.layer.id, links: new Map<string, string>() };
-  if (t.againstParent) {
+  if (t.reference === null) {
     const ts = existingTarSplit(paths, t.layer.id);
     if (ts) return reassemble(ts, [t.diffDir, ...t.lowers], t.layer.id);
     return diffDirTarball(t.diffDir, t.lowers, ctx);

@@ -5,34 +5,22 @@
  * two merged views are compared).
  */
 import { existsSync } from "node:fs";
-import { OvError } from "../errors.ts";
 import { readChain } from "../store/chain.ts";
-import { findLayer, isIncomplete, type LayerRecord } from "../store/layers-json.ts";
+import { requireCompleteLayer, type LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { mapperFor, type IdMapper } from "./idmap.ts";
-import { tarSplitPath } from "./layer-apply.ts";
 
 export interface DiffTarget {
   layer: LayerRecord;
-  /** The reference layer when it is not the parent; null otherwise. */
+  /**
+   * The reference layer when it is not the parent; null when the changes are
+   * against the parent, that is the layer's own diff directory.
+   */
   reference: LayerRecord | null;
-  /** True when the changes are the layer's own diff directory. */
-  againstParent: boolean;
   diffDir: string;
   /** Diff directories of the layer's lowers, uppermost first. */
   lowers: string[];
   ids: IdMapper;
-}
-
-function lookup(records: readonly LayerRecord[], ref: string, verb: string): LayerRecord {
-  const r = findLayer(records, ref);
-  if (!r) throw new OvError("not-found", `Cannot ${verb} layer ${JSON.stringify(ref)}: layer not known`);
-  if (isIncomplete(r)) {
-    throw new OvError("corrupt", `Cannot ${verb} layer ${r.id}: it is flagged incomplete (a crash while it was created or deleted)`, {
-      hint: "run `ovlayer repair` to remove incomplete layers",
-    });
-  }
-  return r;
 }
 
 /** The diff directories of a layer and its lowers, uppermost first. */
@@ -44,14 +32,12 @@ export function layerStack(paths: StorePaths, id: string): string[] {
  * @throws {OvError} not-found ("layer not known") for an unknown layer or reference.
  */
 export function resolveDiffTarget(paths: StorePaths, records: readonly LayerRecord[], ref: string, referenceRef: string | undefined, verb: string): DiffTarget {
-  const layer = lookup(records, ref, verb);
-  const reference = referenceRef === undefined ? null : lookup(records, referenceRef, verb);
-  const againstParent = reference === null || reference.id === layer.parent;
+  const layer = requireCompleteLayer(records, ref, verb);
+  const reference = referenceRef === undefined ? null : requireCompleteLayer(records, referenceRef, verb);
   const stack = layerStack(paths, layer.id);
   return {
     layer,
-    reference: againstParent ? null : reference,
-    againstParent,
+    reference: reference === null || reference.id === layer.parent ? null : reference,
     diffDir: stack[0]!,
     lowers: stack.slice(1),
     ids: mapperFor(layer),
@@ -60,6 +46,6 @@ export function resolveDiffTarget(paths: StorePaths, records: readonly LayerReco
 
 /** The layer's tar-split file when it has one. */
 export function existingTarSplit(paths: StorePaths, id: string): string | null {
-  const p = tarSplitPath(paths, id);
+  const p = paths.tarSplit(id);
   return existsSync(p) ? p : null;
 }

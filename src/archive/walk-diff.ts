@@ -9,29 +9,11 @@
 import { OvError } from "../errors.ts";
 import { Chunker } from "./chunks.ts";
 import { diskEntry, writeEntry, type DiskWriteContext } from "./disk-entry.ts";
-import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, S_IFDIR, sortedNames, xattrNames } from "./fs-info.ts";
-import { splitPath } from "./path-safety.ts";
+import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, opaqueHidesLower, S_IFDIR, sortedNames, xattrNames } from "./fs-info.ts";
 import { END_OF_ARCHIVE, encodeHeaders } from "./tar-writer.ts";
 import { OPAQUE_MARKER, whiteoutName } from "./whiteout.ts";
 
 const NS = 1_000_000_000n;
-
-/**
- * Whether an opaque directory must be written with an opaque marker: when a
- * lower layer has something at that path (and no whiteout above it hides it).
- * The rule of containers-storage's overlayWhiteoutConverter.
- */
-export function opaqueNeedsMarker(rel: string, lowers: readonly string[]): boolean {
-  for (const lower of lowers) {
-    const st = lstatOrNull(`${lower}/${rel}`);
-    if (st) return !isWhiteoutStat(st);
-    for (let dir = splitPath(rel).dir; dir !== ""; dir = splitPath(dir).dir) {
-      const p = lstatOrNull(`${lower}/${dir}`);
-      if (p && isWhiteoutStat(p)) return false;
-    }
-  }
-  return false;
-}
 
 function* walk(ch: Chunker, diffDir: string, rel: string, lowers: readonly string[], ctx: DiskWriteContext): Generator<Uint8Array> {
   for (const name of sortedNames(rel === "" ? diffDir : `${diffDir}/${rel}`)) {
@@ -50,7 +32,7 @@ function* walk(ch: Chunker, diffDir: string, rel: string, lowers: readonly strin
     if (!e) continue;
     yield* writeEntry(ch, e, path, ctx.layerId);
     if (fileType(st) === S_IFDIR) {
-      if (isOpaqueDir(path, names) && opaqueNeedsMarker(r, lowers)) {
+      if (isOpaqueDir(path, names) && opaqueHidesLower(r, lowers)) {
         yield* ch.add(encodeHeaders({ name: `${r}/${OPAQUE_MARKER}`, kind: "file", mode: e.mode & 0o777, uid: e.uid, gid: e.gid, size: 0, mtimeNs: 0n }));
       }
       yield* walk(ch, diffDir, r, lowers, ctx);

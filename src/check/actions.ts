@@ -31,8 +31,6 @@ export type Action =
   /** Removes an empty directory (R/overlay/l once every link is gone). */
   | { kind: "remove-dir"; file: string; why: string };
 
-export type ActionKind = Action["kind"];
-
 /** Whether an action changes mountpoints.json (and so needs mountpoints.lock). */
 export function touchesCounts(a: Action): boolean {
   return a.kind === "set-mount-count" || a.kind === "rebuild-mountpoints";

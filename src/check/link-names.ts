@@ -16,7 +16,7 @@
  * points at the layer: no legacy link is made there.
  */
 import { createHash } from "node:crypto";
-import { LINK_ID_LENGTH } from "../store/ids.ts";
+import { linkIdFromBytes } from "../store/ids.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
 import { evalLowerLayers, jsonChain, resolvedIds, textOf, type StoreView } from "./view.ts";
 
@@ -26,14 +26,9 @@ export interface LinkName {
   source: string;
 }
 
-const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
 /** A link name made from the layer ID: 26 chars of base32, like upstream's random ones. */
 export function derivedLinkId(id: string, attempt: number): string {
-  const h = createHash("sha256").update(`ovlayer link ${id} ${attempt}`).digest();
-  let out = "";
-  for (let i = 0; i < LINK_ID_LENGTH; i++) out += B32[h[i]! & 31];
-  return out;
+  return linkIdFromBytes(createHash("sha256").update(`ovlayer link ${id} ${attempt}`).digest());
 }
 
 export interface LinkNameInput {

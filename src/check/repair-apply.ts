@@ -9,12 +9,11 @@
  * that fails is reported and the others still run, except that the record of
  * a layer whose removal failed stays in layers.json.
  */
-import { copyFileSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, chmodSync } from "node:fs";
+import { copyFileSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, unlinkSync, chmodSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { OvError, errCode, fsError } from "../errors.ts";
 import { isMountPoint } from "../mount/mountinfo.ts";
-import { atomicWriteFile } from "../store/atomic.ts";
+import { atomicSymlink, atomicWriteFile } from "../store/atomic.ts";
 import { invalidIdReason } from "../store/ids.ts";
 import { formatLayersJson, type LayerRecord } from "../store/layers-json.ts";
 import type { LockFile } from "../store/lockfile.ts";
@@ -47,19 +46,6 @@ function ignoreENOENT(fn: () => void): void {
   }
 }
 
-/** Replaces (or creates) a symlink atomically. */
-function putSymlink(path: string, target: string, linkDir: string): void {
-  mkdirSync(linkDir, { recursive: true, mode: 0o755 });
-  const tmp = join(linkDir, `.${randomBytes(6).toString("hex")}.tmp`);
-  symlinkSync(target, tmp);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    ignoreENOENT(() => unlinkSync(tmp));
-    throw e;
-  }
-}
-
 function applyOne(paths: StorePaths, a: Action, locks: HeldLocks, failedRemovals: Map<string, LayerRecord>): void {
   switch (a.kind) {
     case "backup-file":
@@ -74,7 +60,7 @@ function applyOne(paths: StorePaths, a: Action, locks: HeldLocks, failedRemovals
         throw new OvError("busy", `Cannot remove incomplete layer ${a.layer}: ${paths.merged(a.layer)} is mounted`);
       }
       rmSync(a.file, { recursive: true, force: true });
-      rmSync(join(paths.layersDir, `${a.layer}.tar-split.gz`), { force: true });
+      rmSync(paths.tarSplit(a.layer), { force: true });
       rmSync(join(paths.layersDir, a.layer), { recursive: true, force: true });
       return;
     }
@@ -92,7 +78,7 @@ function applyOne(paths: StorePaths, a: Action, locks: HeldLocks, failedRemovals
       return;
     }
     case "create-symlink":
-      putSymlink(a.file, a.target, paths.linkDir);
+      atomicSymlink(a.file, a.target);
       return;
     case "make-dir":
       mkdirSync(a.file, { mode: 0o700 });

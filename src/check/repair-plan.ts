@@ -25,7 +25,7 @@
  */
 import { invalidIdReason } from "../store/ids.ts";
 import { isIncomplete, type LayerRecord } from "../store/layers-json.ts";
-import { formatLower, formatLowerLayers, linkTargetFor } from "../store/lower.ts";
+import { formatLower, formatLowerLayers, linkNamesIn, linkTargetFor } from "../store/lower.ts";
 import type { MountRecord } from "../store/mountpoints.ts";
 import type { Action } from "./actions.ts";
 import { derivedLinkId, planLinkNames, type LinkName } from "./link-names.ts";
@@ -366,7 +366,7 @@ function planLinkDir(plan: Plan, links: readonly Action[]): Action[] {
     if (lid) named.add(lid);
   }
   const used = new Set<string>();
-  for (const text of plan.finalLower.values()) for (const raw of (text ?? "").split(":")) if (raw.startsWith("l/")) used.add(raw.slice(2));
+  for (const text of plan.finalLower.values()) for (const lid of linkNamesIn(text ?? "")) used.add(lid);
   const out: Action[] = [];
   for (const name of [...snap.links.keys()].sort()) {
     const e = snap.links.get(name)!;

@@ -12,8 +12,7 @@
  * Each lock is taken once per process: OFD locks from two fds of one process
  * conflict, so taking one twice would deadlock (store/lockfile.ts).
  */
-import { existsSync } from "node:fs";
-import { LockFile } from "../store/lockfile.ts";
+import { LockFile, withReadLockIfPresent } from "../store/lockfile.ts";
 import type { LinkMode } from "../store/mode.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { simulate, touchesCounts, type Action } from "./actions.ts";
@@ -30,20 +29,9 @@ export interface CheckResult {
   findings: Finding[];
 }
 
-/** Runs `fn` with read locks on the lock files that exist. */
+/** Runs `fn` with read locks on the lock files that exist, in containers-storage's order. */
 function withReadLocks<T>(paths: StorePaths, fn: () => T): T {
-  const held: LockFile[] = [];
-  try {
-    for (const path of [paths.layersLock, paths.mountpointsLock]) {
-      if (!existsSync(path)) continue;
-      const lock = new LockFile(path);
-      lock.lock("read");
-      held.push(lock);
-    }
-    return fn();
-  } finally {
-    for (const l of held.reverse()) l.unlock();
-  }
+  return withReadLockIfPresent(paths.layersLock, () => withReadLockIfPresent(paths.mountpointsLock, fn));
 }
 
 /**

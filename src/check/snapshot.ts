@@ -17,7 +17,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync, statSync, type Dirent } from "node:fs";
 import { describeCause, errCode, fsError } from "../errors.ts";
-import { readMountinfo } from "../mount/mountinfo.ts";
+import { mountPointSet } from "../mount/mountinfo.ts";
 import { invalidIdReason, RESERVED_NAMES } from "../store/ids.ts";
 import { parseLayersJson, type LayerRecord } from "../store/layers-json.ts";
 import { linkMode, type LinkMode } from "../store/mode.ts";
@@ -195,7 +195,7 @@ export function takeSnapshot(paths: StorePaths): StoreSnapshot {
 /** Every mount point in /proc/self/mountinfo. */
 function mountPoints(): Set<string> {
   try {
-    return new Set(readMountinfo().map((m) => m.mountPoint));
+    return mountPointSet();
   } catch (e) {
     throw fsError("Cannot read /proc/self/mountinfo to compare mount counts with what is mounted", e);
   }

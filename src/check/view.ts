@@ -4,7 +4,7 @@
  * each layer's chain as its `lower-layers`, its `lower` and layers.json's
  * parent links tell it. Pure.
  */
-import { MAX_DEPTH, idFromLinkTarget, parseLower, parseLowerLayers, type LowerEntry } from "../store/lower.ts";
+import { MAX_DEPTH, idFromLinkTarget, linkNamesIn, parseLower, parseLowerLayers, type LowerEntry } from "../store/lower.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
 import { salvageLayersJson, type Salvage } from "./salvage.ts";
 import type { FileState, LayerDir, StoreSnapshot } from "./snapshot.ts";
@@ -72,7 +72,7 @@ export function buildView(snap: StoreSnapshot): StoreView {
   for (const l of snap.layers.values()) {
     const t = textOf(l.link);
     if (t !== null) linkFiles.set(l.id, parseLinkFile(t));
-    for (const raw of (textOf(l.lower) ?? "").split(":")) if (raw.startsWith("l/") && raw.length > 2) referencedLinks.add(raw.slice(2));
+    for (const lid of linkNamesIn(textOf(l.lower) ?? "")) referencedLinks.add(lid);
   }
   const linkOwners = new Map<string, string[]>();
   for (const [id, lf] of [...linkFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -1,9 +1,8 @@
 import { defineCommand } from "./define.ts";
-import { applyToLayer, openTarball, requireComplete } from "../archive/layer-apply.ts";
-import { OvError } from "../errors.ts";
+import { applyToLayer, openTarball } from "../archive/layer-apply.ts";
 import { log } from "../log.ts";
 import { updateLayers } from "../store/layer-store.ts";
-import { findLayer } from "../store/layers-json.ts";
+import { requireCompleteLayer } from "../store/layers-json.ts";
 import { expectPositionals, globalArgs, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 
@@ -21,9 +20,7 @@ const cmd = defineCommand({
     const input = openTarball(lastValue(ctx.args, "file"));
     try {
       await updateLayers(ctx.paths, async (txn) => {
-        const rec = findLayer(txn.records, ref!);
-        if (!rec) throw new OvError("not-found", `Cannot apply a diff to layer ${JSON.stringify(ref)}: layer not known`);
-        requireComplete(rec, "apply a diff to");
+        const rec = requireCompleteLayer(txn.records, ref!, "apply a diff to");
         const s = await applyToLayer(ctx.paths, ctx.options, rec, input);
         log.debug(`layer ${rec.id}: ${s.entries} entries applied, ${s.diffSize} bytes (${s.compression})`);
         txn.save();

@@ -2,8 +2,8 @@ import { defineCommand } from "./define.ts";
 import { ChangeKind } from "../archive/changes.ts";
 import { goQuote } from "../archive/go-quote.ts";
 import { targetChanges } from "../archive/layer-changes.ts";
-import { withLayersReadLocked } from "../archive/layer-read.ts";
 import { resolveDiffTarget } from "../archive/layer-target.ts";
+import { withLayersRead } from "../store/layer-store.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
@@ -22,7 +22,7 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [ref, reference] = expectPositionals(ctx.args, "changes", 1, 2, "a layer and an optional reference layer");
-    const changes = await withLayersReadLocked(ctx.paths, (records) => targetChanges(ctx.paths, resolveDiffTarget(ctx.paths, records, ref!, reference, "list the changes of")));
+    const changes = await withLayersRead(ctx.paths, (records) => targetChanges(ctx.paths, resolveDiffTarget(ctx.paths, records, ref!, reference, "list the changes of")));
     if (ctx.json) {
       // Go encodes an empty change list (a nil slice) as null.
       out(changes.length ? toJson(changes) : "null");

@@ -1,7 +1,7 @@
 import type { ArgsDef } from "citty";
 import { defineCommand } from "./define.ts";
-import { createLayer } from "../store/create.ts";
-import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
+import { createLayer, type CreateLayerRequest } from "../store/create.ts";
+import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue, type ScannedArgs } from "./args.ts";
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
 
@@ -16,6 +16,17 @@ export const createArgs = {
   parent: { type: "positional", required: false, description: "Parent layer ID or name" },
 } satisfies ArgsDef;
 
+/** The layer create-layer and import-layer make, from the flags of `createArgs` and the parent. */
+export function createRequest(args: ScannedArgs, parent: string | undefined): CreateLayerRequest {
+  return {
+    id: lastValue(args, "id"),
+    names: allValues(args, "name"),
+    parent,
+    readonly: boolFlag(args, "readonly"),
+    mountLabel: lastValue(args, "label"),
+  };
+}
+
 const cmd = defineCommand({
   meta: { name: "create-layer", description: "Create a new layer" },
   args: createArgs,
@@ -23,13 +34,7 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [parent] = expectPositionals(ctx.args, "create-layer", 0, 1, "at most one parent layer");
-    const rec = await createLayer(ctx.paths, {
-      id: lastValue(ctx.args, "id"),
-      names: allValues(ctx.args, "name"),
-      parent,
-      readonly: boolFlag(ctx.args, "readonly"),
-      mountLabel: lastValue(ctx.args, "label"),
-    });
+    const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent));
     printLayerCreated(rec, ctx.json);
     return 0;
   },

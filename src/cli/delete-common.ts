@@ -8,7 +8,7 @@ import { readMountCounts } from "../store/mount-counts.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
-import { formatError, forEachRef } from "./report.ts";
+import { errorLine, forEachRef } from "./report.ts";
 
 export function deleteCommand(name: string, description: string, safe: boolean) {
   const cmd = defineCommand({
@@ -31,7 +31,7 @@ export function deleteCommand(name: string, description: string, safe: boolean) 
           results[ref] = "";
         },
         (ref, e) => {
-          results[ref] = formatError(e).text.replace(/^ovlayer: /, "").split("\n")[0]!;
+          results[ref] = errorLine(e);
         },
       );
       if (ctx.json) out(toJson(results));

@@ -3,9 +3,9 @@ import { closeSync, openSync, unlinkSync } from "node:fs";
 import { compressionFromCode, type CompressionName } from "../archive/compression.ts";
 import { writeTarball } from "../archive/diff-output.ts";
 import { targetTarball } from "../archive/layer-changes.ts";
-import { withLayersReadLocked } from "../archive/layer-read.ts";
 import { resolveDiffTarget } from "../archive/layer-target.ts";
 import { OvError, fsError } from "../errors.ts";
+import { withLayersRead } from "../store/layer-store.ts";
 import { nowNanos } from "../store/lockfile.ts";
 import { boolFlag, expectPositionals, globalArgs, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
@@ -40,7 +40,7 @@ const cmd = defineCommand({
       throw new OvError("usage", `diff: choose one compression, not ${chosen.length} (${chosen.join(", ")})`, { hint: "see 'ovlayer diff --help'" });
     }
     const file = lastValue(ctx.args, "file");
-    await withLayersReadLocked(ctx.paths, async (records) => {
+    await withLayersRead(ctx.paths, async (records) => {
       const t = resolveDiffTarget(ctx.paths, records, ref!, reference, "diff");
       // Without a flag, the compression the layer was imported with, as containers-storage does.
       const compression = chosen[0] ?? compressionFromCode(t.layer.compression);

@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
 import { targetDiffSize } from "../archive/layer-changes.ts";
-import { withLayersReadLocked } from "../archive/layer-read.ts";
 import { resolveDiffTarget } from "../archive/layer-target.ts";
+import { withLayersRead } from "../store/layer-store.ts";
 import { expectPositionals, globalArgs } from "./args.ts";
 import { begin } from "./context.ts";
 import { out } from "./output.ts";
@@ -17,7 +17,7 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [ref, reference] = expectPositionals(ctx.args, "diffsize", 1, 2, "a layer and an optional reference layer");
-    const size = await withLayersReadLocked(ctx.paths, (records) => targetDiffSize(ctx.paths, resolveDiffTarget(ctx.paths, records, ref!, reference, "measure the changes of")));
+    const size = await withLayersRead(ctx.paths, (records) => targetDiffSize(ctx.paths, resolveDiffTarget(ctx.paths, records, ref!, reference, "measure the changes of")));
     out(String(size));
     return 0;
   },

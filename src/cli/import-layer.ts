@@ -2,9 +2,9 @@ import { defineCommand } from "./define.ts";
 import { applyToLayer, openTarball } from "../archive/layer-apply.ts";
 import { log } from "../log.ts";
 import { createLayer } from "../store/create.ts";
-import { allValues, boolFlag, expectPositionals, lastValue } from "./args.ts";
+import { expectPositionals, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
-import { createArgs } from "./create-layer.ts";
+import { createArgs, createRequest } from "./create-layer.ts";
 import { printLayerCreated } from "./layer-format.ts";
 
 const cmd = defineCommand({
@@ -20,20 +20,10 @@ const cmd = defineCommand({
     // Open the input first: a missing file must not leave a layer behind.
     const input = openTarball(lastValue(ctx.args, "file"));
     try {
-      const rec = await createLayer(
-        ctx.paths,
-        {
-          id: lastValue(ctx.args, "id"),
-          names: allValues(ctx.args, "name"),
-          parent,
-          readonly: boolFlag(ctx.args, "readonly"),
-          mountLabel: lastValue(ctx.args, "label"),
-        },
-        async (rec) => {
-          const s = await applyToLayer(ctx.paths, ctx.options, rec, input);
-          log.debug(`layer ${rec.id}: ${s.entries} entries, ${s.diffSize} bytes (${s.compression}), tar-split ${s.tarSplit ? "written" : "not written"}`);
-        },
-      );
+      const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent), async (rec) => {
+        const s = await applyToLayer(ctx.paths, ctx.options, rec, input);
+        log.debug(`layer ${rec.id}: ${s.entries} entries, ${s.diffSize} bytes (${s.compression}), tar-split ${s.tarSplit ? "written" : "not written"}`);
+      });
       printLayerCreated(rec, ctx.json);
     } finally {
       input.close();

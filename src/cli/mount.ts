@@ -3,7 +3,7 @@ import { mountLayer } from "../mount/layer-mount.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
-import { formatError, forEachRef } from "./report.ts";
+import { errorLine, forEachRef } from "./report.ts";
 
 const cmd = defineCommand({
   meta: { name: "mount", description: "Mount a layer; prints the mount point" },
@@ -29,7 +29,7 @@ const cmd = defineCommand({
         results.push({ id: ref, mountpoint: r.path, error: "" });
         if (!ctx.json) out(r.path);
       },
-      (ref, e) => results.push({ id: ref, mountpoint: "", error: formatError(e).text.replace(/^ovlayer: /, "").split("\n")[0]! }),
+      (ref, e) => results.push({ id: ref, mountpoint: "", error: errorLine(e) }),
     );
     if (ctx.json) out(toJson(results));
     return code;

@@ -1,5 +1,6 @@
 import { defineCommand } from "./define.ts";
 import { trustedCount } from "../mount/layer-mount.ts";
+import { readMountinfo } from "../mount/mountinfo.ts";
 import { readLayers } from "../store/layer-store.ts";
 import { findLayer } from "../store/layers-json.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
@@ -7,7 +8,7 @@ import { OvError } from "../errors.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
-import { formatError, forEachRef } from "./report.ts";
+import { errorLine, forEachRef } from "./report.ts";
 
 const cmd = defineCommand({
   meta: { name: "mounted", description: "Check if a layer is mounted: prints '<ID> mounted' or nothing" },
@@ -18,16 +19,17 @@ const cmd = defineCommand({
     const refs = expectPositionals(ctx.args, "mounted", 1, Infinity, "a layer ID or name");
     const layers = readLayers(ctx.paths);
     const counts = readMountCounts(ctx.paths);
+    const mountinfo = readMountinfo();
     const results: { id: string; error: string }[] = [];
     const code = await forEachRef(
       refs,
       async (ref) => {
         const rec = findLayer(layers, ref);
         if (!rec) throw new OvError("not-found", `Cannot check whether ${JSON.stringify(ref)} is mounted: no such layer`);
-        if (trustedCount(ctx.paths, rec.id, counts) > 0) out(`${ref} mounted`);
+        if (trustedCount(ctx.paths, rec.id, counts, mountinfo) > 0) out(`${ref} mounted`);
         results.push({ id: ref, error: "" });
       },
-      (ref, e) => results.push({ id: ref, error: formatError(e).text.replace(/^ovlayer: /, "").split("\n")[0]! }),
+      (ref, e) => results.push({ id: ref, error: errorLine(e) }),
     );
     if (ctx.json) out(toJson(results));
     return code;

@@ -2,15 +2,12 @@
  * stdout carries data only. Lines are gathered and written once at the end
  * (touching process.stdout costs ~8 ms at start-up; Bun.stdout does not).
  */
+import { goJson } from "../store/go-json.ts";
+
 let buffer = "";
 
 export function out(line: string): void {
   buffer += line + "\n";
-}
-
-/** Writes text with no newline added. */
-export function outRaw(text: string): void {
-  buffer += text;
 }
 
 export async function flushOut(): Promise<void> {
@@ -25,7 +22,7 @@ export async function writeErr(text: string): Promise<void> {
   await Bun.write(Bun.stderr, text);
 }
 
-/** JSON as containers-storage prints it: compact, with Go's HTML escaping. */
+/** JSON as containers-storage prints it: compact, with Go's HTML escaping (store/go-json.ts). */
 export function toJson(v: unknown): string {
-  return JSON.stringify(v).replace(/[<>&]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  return goJson(v);
 }

@@ -24,6 +24,11 @@ export function formatError(e: unknown): { text: string; code: number } {
   return { text, code };
 }
 
+/** An error's message alone, for the `error` fields of `--json` output: the first line, without "ovlayer: ". */
+export function errorLine(e: unknown): string {
+  return formatError(e).text.replace(/^ovlayer: /, "").split("\n")[0]!;
+}
+
 export async function reportError(e: unknown): Promise<number> {
   const { text, code } = formatError(e);
   await Bun.write(Bun.stderr, text);

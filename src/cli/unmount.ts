@@ -3,7 +3,7 @@ import { unmountLayer } from "../mount/layer-mount.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
-import { formatError, forEachRef } from "./report.ts";
+import { errorLine, forEachRef } from "./report.ts";
 
 const cmd = defineCommand({
   meta: { name: "unmount", description: "Unmount a layer (drops one mount; unmounts when none is left)" },
@@ -26,7 +26,7 @@ const cmd = defineCommand({
         if (!r.stillMounted) out(`${ref} mountpoint unmounted`);
         results.push({ id: ref, error: "" });
       },
-      (ref, e) => results.push({ id: ref, error: formatError(e).text.replace(/^ovlayer: /, "").split("\n")[0]! }),
+      (ref, e) => results.push({ id: ref, error: errorLine(e) }),
     );
     if (ctx.json) out(toJson(results));
     return code;

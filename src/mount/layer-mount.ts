@@ -10,12 +10,11 @@
 import { chownSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
-import { OvError, errCode, fsError } from "../errors.ts";
+import { OvError, ROOT_HINT, errCode, fsError } from "../errors.ts";
 import { log } from "../log.ts";
 import { readChain } from "../store/chain.ts";
-import { findLayer, isIncomplete, isReadOnlyLayer, type LayerRecord } from "../store/layers-json.ts";
-import { loadLayers } from "../store/layer-store.ts";
-import { LockFile } from "../store/lockfile.ts";
+import { findLayer, isReadOnlyLayer, requireComplete, type LayerRecord } from "../store/layers-json.ts";
+import { withLayersRead } from "../store/layer-store.ts";
 import { readMountCounts, updateMountCounts } from "../store/mount-counts.ts";
 import type { MountRecord } from "../store/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
@@ -44,13 +43,6 @@ export interface MountResult {
   strategy: Strategy | null;
 }
 
-/** Runs `fn` with layers.json loaded under the read lock. */
-function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]) => Promise<T>): Promise<T> {
-  const lock = new LockFile(paths.layersLock);
-  lock.lock("read");
-  return fn(loadLayers(paths)).finally(() => lock.unlock());
-}
-
 function requireLayer(records: LayerRecord[], ref: string, verb: string): LayerRecord {
   const rec = findLayer(records, ref);
   if (!rec) throw new OvError("not-found", `Cannot ${verb} ${JSON.stringify(ref)}: no such layer`);
@@ -75,11 +67,7 @@ function clearVolatileMarker(work: string): void {
 export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: string, mo: MountOptions = {}, sys: MountSys = realSys): Promise<MountResult> {
   return withLayersRead(paths, async (records) => {
     const rec = requireLayer(records, ref, "mount");
-    if (isIncomplete(rec)) {
-      throw new OvError("corrupt", `Cannot mount layer ${rec.id}: it is flagged incomplete (a crash while it was created or deleted)`, {
-        hint: "run `ovlayer repair` to remove incomplete layers",
-      });
-    }
+    requireComplete(rec, "mount");
     if (store.overlay.mountProgram) {
       throw new OvError("unsupported", `Cannot mount layer ${rec.id}: the store is configured with mount_program ${store.overlay.mountProgram} (fuse-overlayfs), which ovlayer does not use`);
     }
@@ -147,14 +135,14 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       }
       return { path: merged, count: 1, strategy: applied.strategy };
     });
-  });
+  }, { createLock: true });
 }
 
 function wrapSys(e: unknown, what: string): OvError {
   if (e instanceof OvError) return e;
   if (e instanceof SysError) {
     const perm = e.code === "EPERM" || e.code === "EACCES";
-    return new OvError(perm ? "permission" : "sys", `${what}: ${e.message}`, { cause: e, hint: perm ? "run as root or with CAP_SYS_ADMIN" : undefined });
+    return new OvError(perm ? "permission" : "sys", `${what}: ${e.message}`, { cause: e, hint: perm ? ROOT_HINT : undefined });
   }
   return fsError(what, e);
 }
@@ -237,7 +225,7 @@ export async function unmountLayer(paths: StorePaths, ref: string, force: boolea
     }
     if (!rec) throw new OvError("not-found", `Cannot unmount ${JSON.stringify(ref)}: no such layer`);
     return dropMount(paths, rec.id, force, sys);
-  });
+  }, { createLock: true });
 }
 
 /** The trusted mount count of a layer: its recorded count if mountinfo shows the mount, else 0. */

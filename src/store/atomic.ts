@@ -2,8 +2,9 @@
  * Atomic whole-file writes: a temp file in the same directory, fsync, rename
  * over the target, like ioutils.AtomicWriteFile upstream. Readers never see a
  * half-written file, and a crash leaves either the old or the new content.
+ * Symlinks are replaced the same way (made under a temp name, renamed over).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 export interface AtomicWriteOptions {
@@ -12,12 +13,28 @@ export interface AtomicWriteOptions {
   noSync?: boolean;
 }
 
-export function atomicWriteFile(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+/** A fresh temp name next to `path` (same directory, so the rename is atomic). */
+function tempPath(path: string): string {
   // Web Crypto, not node:crypto: importing that costs ~2.5 ms of start-up (bench/README.md).
   const suffix = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
-  const tmp = join(dir, `.${basename(path)}.${suffix}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
+}
+
+/** Renames `tmp` over `path`; on failure removes `tmp` and rethrows. */
+function renameOver(tmp: string, path: string): void {
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    throw e;
+  }
+}
+
+export function atomicWriteFile(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = tempPath(path);
   const fd = openSync(tmp, "wx", opts.mode ?? 0o600);
   try {
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -32,12 +49,17 @@ export function atomicWriteFile(path: string, data: string | Uint8Array, opts: A
     throw e;
   }
   closeSync(fd);
-  try {
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {}
-    throw e;
-  }
+  renameOver(tmp, path);
+}
+
+/**
+ * Creates or replaces the symlink `path` -> `target` atomically: made under a
+ * temp name, renamed over the old one. Missing parent directories are made
+ * with `dirMode`.
+ */
+export function atomicSymlink(path: string, target: string, dirMode = 0o755): void {
+  mkdirSync(dirname(path), { recursive: true, mode: dirMode });
+  const tmp = tempPath(path);
+  symlinkSync(target, tmp);
+  renameOver(tmp, path);
 }

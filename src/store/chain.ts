@@ -40,16 +40,25 @@ export function readOptional(path: string): string | null {
   }
 }
 
+export interface ChainEntries {
+  source: ChainSource;
+  /** The file read (absent for a base layer). */
+  file?: string;
+  /** Its content, unparsed. */
+  text?: string;
+  entries: LowerEntry[];
+}
+
 /** The raw entries of a layer's chain, without resolving them. */
-export function readChainEntries(paths: StorePaths, id: string): { source: ChainSource; file?: string; entries: LowerEntry[] } {
+export function readChainEntries(paths: StorePaths, id: string): ChainEntries {
   const llFile = paths.lowerLayersFile(id);
   const ll = readOptional(llFile);
   if (ll !== null) {
-    return { source: "lower-layers", file: llFile, entries: parseLowerLayers(ll, llFile).map((i) => ({ kind: "id", id: i, raw: i })) };
+    return { source: "lower-layers", file: llFile, text: ll, entries: parseLowerLayers(ll, llFile).map((i) => ({ kind: "id", id: i, raw: i })) };
   }
   const lFile = paths.lowerFile(id);
   const l = readOptional(lFile);
-  if (l !== null) return { source: "lower", file: lFile, entries: parseLower(l, lFile) };
+  if (l !== null) return { source: "lower", file: lFile, text: l, entries: parseLower(l, lFile) };
   return { source: "none", entries: [] };
 }
 

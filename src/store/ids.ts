@@ -78,15 +78,22 @@ export function generateId(): string {
 }
 
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-export const LINK_ID_LENGTH = 26;
+const LINK_ID_LENGTH = 26;
 const LINK_ID_RE = /^[A-Z2-7]{26}$/;
 
-/** 26 characters of base32 (A-Z2-7), the short `l/` link name. */
-export function generateLinkId(): string {
-  const bytes = randomBytes(LINK_ID_LENGTH);
+/**
+ * A short `l/` link name made from the first 26 bytes of `bytes`: 26
+ * characters of base32 (A-Z2-7), 5 bits of each byte.
+ */
+export function linkIdFromBytes(bytes: Uint8Array): string {
   let out = "";
   for (let i = 0; i < LINK_ID_LENGTH; i++) out += B32[bytes[i]! & 31];
   return out;
+}
+
+/** A fresh random short `l/` link name. */
+export function generateLinkId(): string {
+  return linkIdFromBytes(randomBytes(LINK_ID_LENGTH));
 }
 
 export function isLinkId(value: string): boolean {

@@ -1,17 +1,18 @@
 /**
  * Reading and changing layers.json under layers.lock.
  *
- * `read()` takes the read lock (and takes nothing when the store has no lock
- * file yet: reads never create files). `update()` takes the write lock, loads
- * the records, lets the caller change them and save as often as it needs
- * (each save records a fresh last-writer token first, as upstream does, so a
- * crash after the write still tells peers to reload), then unlocks.
+ * `readLayers()` and `withLayersRead()` take the read lock (and take nothing
+ * when the store has no lock file yet: reads never create files).
+ * `updateLayers()` takes the write lock, loads the records, lets the caller
+ * change them and save as often as it needs (each save records a fresh
+ * last-writer token first, as upstream does, so a crash after the write still
+ * tells peers to reload), then unlocks.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { OvError, describeCause, errCode, fsError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
-import { LockFile } from "./lockfile.ts";
+import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
 import type { StorePaths } from "./paths.ts";
 
 export function loadLayers(paths: StorePaths): LayerRecord[] {
@@ -27,11 +28,23 @@ export function loadLayers(paths: StorePaths): LayerRecord[] {
 
 /** Reads layers.json under the read lock. */
 export function readLayers(paths: StorePaths): LayerRecord[] {
-  if (!existsSync(paths.layersLock)) return loadLayers(paths);
+  return withReadLockIfPresent(paths.layersLock, () => loadLayers(paths));
+}
+
+/**
+ * Runs `fn` with layers.json loaded under the read lock, held until `fn`'s
+ * promise settles, so no other tool deletes or changes a layer while it is
+ * read or mounted (containers-storage holds its layer store lock the same way).
+ * A store without a lock file is read without locking (reads never create
+ * files) unless `createLock` is set: mount and unmount create it, as they
+ * create the rest of the run state.
+ */
+export async function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]) => T | Promise<T>, opts: { createLock?: boolean } = {}): Promise<T> {
+  if (!opts.createLock && !existsSync(paths.layersLock)) return await fn(loadLayers(paths));
   const lock = new LockFile(paths.layersLock);
   lock.lock("read");
   try {
-    return loadLayers(paths);
+    return await fn(loadLayers(paths));
   } finally {
     lock.unlock();
   }

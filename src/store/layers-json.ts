@@ -8,6 +8,7 @@
  * rewritten by ovlayer is byte-identical to one written by containers-storage.
  */
 import { OvError } from "../errors.ts";
+import { goJson } from "./go-json.ts";
 
 /** One layer record. Unknown fields are allowed and preserved. */
 export interface LayerRecord {
@@ -70,10 +71,6 @@ export function parseLayersJson(text: string, file: string): LayerRecord[] {
   return data as LayerRecord[];
 }
 
-function goEscape(json: string): string {
-  return json.replace(/[<>&\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
-}
-
 /** Go's omitempty: drops "", 0, false, null, empty arrays and empty maps. */
 function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null || v === "" || v === 0 || v === false) return true;
@@ -128,7 +125,7 @@ export function orderRecord(r: LayerRecord): Record<string, unknown> {
 }
 
 export function formatLayersJson(records: readonly LayerRecord[]): string {
-  return goEscape(JSON.stringify(records.map(orderRecord)));
+  return goJson(records.map(orderRecord));
 }
 
 /** RFC 3339 with nanoseconds in UTC, trailing zeros trimmed (Go's RFC3339Nano). */
@@ -141,6 +138,19 @@ export function formatCreated(epochNs: bigint): string {
 
 export function isIncomplete(r: LayerRecord): boolean {
   return r.flags?.[INCOMPLETE_FLAG] === true;
+}
+
+/**
+ * Refuses to use a layer flagged incomplete.
+ * @throws {OvError} corrupt with the repair hint.
+ * @example requireComplete(rec, "mount") // "Cannot mount layer 3f2a...: it is flagged incomplete (...)"
+ */
+export function requireComplete(r: LayerRecord, verb: string): void {
+  if (isIncomplete(r)) {
+    throw new OvError("corrupt", `Cannot ${verb} layer ${r.id}: it is flagged incomplete (a crash while it was created or deleted)`, {
+      hint: "run `ovlayer repair` to remove incomplete layers",
+    });
+  }
 }
 
 export function isReadOnlyLayer(r: LayerRecord): boolean {
@@ -174,6 +184,17 @@ export function findLayer(records: readonly LayerRecord[], ref: string): LayerRe
     throw new OvError("conflict", `Layer reference ${JSON.stringify(ref)} is ambiguous: it is a prefix of ${matches.length} layer IDs`);
   }
   return matches[0];
+}
+
+/**
+ * The complete layer `ref` (ID, name or unique ID prefix) names.
+ * @throws {OvError} not-found ("layer not known"), conflict (ambiguous prefix), corrupt (flagged incomplete).
+ */
+export function requireCompleteLayer(records: readonly LayerRecord[], ref: string, verb: string): LayerRecord {
+  const r = findLayer(records, ref);
+  if (!r) throw new OvError("not-found", `Cannot ${verb} layer ${JSON.stringify(ref)}: layer not known`);
+  requireComplete(r, verb);
+  return r;
 }
 
 /** IDs of the layers whose parent is `id`. */

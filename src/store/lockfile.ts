@@ -10,7 +10,7 @@
  * service) notice the change and reload: bytes 0-7 time in ns, 8-15 a
  * per-process counter, 16-19 the pid, 20-63 random (lockfile/lastwrite.go).
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { OvError, ROOT_HINT } from "../errors.ts";
 import { close, fcntlPtr, open, O, pwrite, SysError } from "../sys/libc.ts";
@@ -130,12 +130,16 @@ export class LockFile {
   }
 }
 
-/** Runs `fn` with `path` locked in `mode`, always unlocking afterwards. */
-export function withLock<T>(path: string, mode: LockMode, fn: (lock: LockFile) => T): T {
+/**
+ * Runs `fn` under the read lock of `path`, or with no lock at all when that
+ * lock file does not exist yet: reads never create files.
+ */
+export function withReadLockIfPresent<T>(path: string, fn: () => T): T {
+  if (!existsSync(path)) return fn();
   const lock = new LockFile(path);
-  lock.lock(mode);
+  lock.lock("read");
   try {
-    return fn(lock);
+    return fn();
   } finally {
     lock.unlock();
   }

@@ -70,6 +70,19 @@ export function parseLowerLayers(content: string, file: string): string[] {
   return ids;
 }
 
+/**
+ * The `l/<LID>` names a `lower` file's content mentions, read leniently: a
+ * damaged file still uses the links it names, so check and repair must not
+ * take them for unused ones.
+ * @example linkNamesIn("l/AAA::bad:l/BBB") // ["AAA", "BBB"]
+ */
+export function linkNamesIn(content: string): string[] {
+  return content
+    .split(":")
+    .filter((raw) => raw.startsWith("l/") && raw.length > 2)
+    .map((raw) => raw.slice(2));
+}
+
 export function formatLowerLayers(ids: readonly string[]): string {
   return ids.join(":");
 }

@@ -3,10 +3,10 @@
  * Shared with containers-storage: a layer mounted twice (by any tool) has
  * count 2 and stays mounted until both have unmounted.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { OvError, describeCause, errCode, fsError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
-import { LockFile } from "./lockfile.ts";
+import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
 import { formatMountpoints, parseMountpoints, type MountRecord } from "./mountpoints.ts";
 import type { StorePaths } from "./paths.ts";
 
@@ -23,14 +23,7 @@ function load(paths: StorePaths): MountRecord[] {
 
 /** The current counts, read under the read lock (no lock when the run root has none yet). */
 export function readMountCounts(paths: StorePaths): MountRecord[] {
-  if (!existsSync(paths.mountpointsLock)) return load(paths);
-  const lock = new LockFile(paths.mountpointsLock);
-  lock.lock("read");
-  try {
-    return load(paths);
-  } finally {
-    lock.unlock();
-  }
+  return withReadLockIfPresent(paths.mountpointsLock, () => load(paths));
 }
 
 export interface MountTxn {

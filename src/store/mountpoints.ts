@@ -4,6 +4,7 @@
  * and format; fields we do not know are kept.
  */
 import { OvError } from "../errors.ts";
+import { goJson } from "./go-json.ts";
 
 export interface MountRecord {
   id: string;
@@ -37,5 +38,5 @@ export function formatMountpoints(records: readonly MountRecord[]): string {
   const out = records
     .filter((r) => r.count > 0 && r.path !== "")
     .map(({ id, path, count, ...rest }) => ({ id, path, count, ...rest }));
-  return JSON.stringify(out).replace(/[<>&]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  return goJson(out);
 }

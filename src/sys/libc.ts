@@ -6,13 +6,12 @@
  * {@link SysError} carrying the errno and its name. Callers turn that into an
  * OvError with the layer, path and strategy that matter.
  */
-import { dlopen, ptr, read, toArrayBuffer, type Pointer } from "bun:ffi";
+import { dlopen, ptr, read, type Pointer } from "bun:ffi";
 import { errnoName } from "./errno.ts";
 
 const lib = dlopen("libc.so.6", {
   __errno_location: { args: [], returns: "ptr" },
   open: { args: ["cstring", "i32", "u32"], returns: "i32" },
-  openat: { args: ["i32", "cstring", "i32", "u32"], returns: "i32" },
   close: { args: ["i32"], returns: "i32" },
   read: { args: ["i32", "ptr", "u64"], returns: "i64" },
   pwrite: { args: ["i32", "ptr", "u64", "i64"], returns: "i64" },
@@ -27,13 +26,11 @@ const lib = dlopen("libc.so.6", {
   lsetxattr: { args: ["cstring", "cstring", "ptr", "u64", "i32"], returns: "i32" },
   lgetxattr: { args: ["cstring", "cstring", "ptr", "u64"], returns: "i64" },
   llistxattr: { args: ["cstring", "ptr", "u64"], returns: "i64" },
-  lremovexattr: { args: ["cstring", "cstring"], returns: "i32" },
   utimensat: { args: ["i32", "cstring", "ptr", "i32"], returns: "i32" },
   futimens: { args: ["i32", "ptr"], returns: "i32" },
   fsetxattr: { args: ["i32", "cstring", "ptr", "u64", "i32"], returns: "i32" },
   statfs: { args: ["cstring", "ptr"], returns: "i32" },
   getpagesize: { args: [], returns: "i32" },
-  syncfs: { args: ["i32"], returns: "i32" },
 });
 
 const S = lib.symbols;
@@ -84,14 +81,9 @@ export const O = {
 
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
-export const AT_EMPTY_PATH = 0x1000;
 
 export function open(path: string, flags: number, mode = 0): number {
   return check("open", S.open(path, flags | O.CLOEXEC, mode), path);
-}
-
-export function openat(dirfd: number, path: string, flags: number, mode = 0): number {
-  return check("openat", S.openat(dirfd, path, flags | O.CLOEXEC, mode), path);
 }
 
 export function close(fd: number): void {
@@ -200,10 +192,6 @@ export function llistxattr(path: string): string[] {
   }
 }
 
-export function lremovexattr(path: string, name: string): void {
-  check("lremovexattr", S.lremovexattr(path, name), `${path} ${name}`);
-}
-
 /**
  * Sets atime and mtime with nanosecond precision, not following a final
  * symlink (utimensat(2) with AT_SYMLINK_NOFOLLOW).
@@ -249,9 +237,3 @@ export function statfsType(path: string): number {
 export function pageSize(): number {
   return S.getpagesize();
 }
-
-export function syncfs(fd: number): void {
-  check("syncfs", S.syncfs(fd));
-}
-
-export { toArrayBuffer };

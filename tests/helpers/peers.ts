@@ -23,7 +23,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isMountPoint, readMountinfo } from "../../src/mount/mountinfo.ts";
-import { hasCommand, inCI, OVLAYER, run, unmountBelow, type RunResult, type TempStore } from "./store.ts";
+import { hasCommand, inCI, orThrow, OVLAYER, run, unmountBelow, type RunResult, type TempStore } from "./store.ts";
 
 export const PEER_TOOLS = ["containers-storage", "buildah", "podman", "skopeo"] as const;
 
@@ -162,12 +162,7 @@ export function peers(store: TempStore): Peers {
   const buildah = (args: string[]) => run(["buildah", ...storeFlags, ...args], { env });
   const podman = (args: string[]) => run(["podman", ...storeFlags, ...args], { env });
   const skopeo = (args: string[]) => run(["skopeo", "--policy", policy, ...args], { env });
-  const ok = (f: (a: string[]) => RunResult, name: string) => (args: string[]) => {
-    const r = f(args);
-    if (r.code !== 0) throw new Error(`${name} ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  const buildahOk = ok(buildah, "buildah");
+  const buildahOk = orThrow(buildah, "buildah");
   const storageRef = (image: string) => `containers-storage:[overlay@${store.graph}+${store.runRoot}]${image}`;
   const tryCopyToOci = (image: string, ociDir: string, tag = "t") => {
     mkdirSync(dirname(ociDir), { recursive: true });
@@ -180,9 +175,9 @@ export function peers(store: TempStore): Peers {
     buildah,
     buildahOk,
     podman,
-    podmanOk: ok(podman, "podman"),
+    podmanOk: orThrow(podman, "podman"),
     skopeo,
-    skopeoOk: ok(skopeo, "skopeo"),
+    skopeoOk: orThrow(skopeo, "skopeo"),
     storageRef,
     copyToOci(image, ociDir, tag = "t") {
       const r = tryCopyToOci(image, ociDir, tag);

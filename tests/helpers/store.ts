@@ -49,10 +49,28 @@ export function run(argv: string[], opts: { env?: Record<string, string>; stdin?
   return { code: p.exitCode ?? -1, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
 }
 
+/** Like run(), without blocking: for tools that must run at the same time. */
+export async function runAsync(argv: string[], opts: { env?: Record<string, string> } = {}): Promise<RunResult> {
+  const p = Bun.spawn(argv, { env: { ...process.env, ...(opts.env ?? {}) }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [code, stdout, stderr] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  return { code, stdout, stderr };
+}
+
+/** Wraps a runner: throws with stderr when the exit code is not 0, else returns the trimmed stdout. */
+export function orThrow(f: (args: string[], opts?: Parameters<typeof run>[1]) => RunResult, name: string): (args: string[], opts?: Parameters<typeof run>[1]) => string {
+  return (args, opts) => {
+    const r = f(args, opts);
+    if (r.code !== 0) throw new Error(`${name} ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+}
+
 export interface TempStore {
   dir: string;
   graph: string;
   runRoot: string;
+  /** What every tool runs with here, on top of process.env: an empty storage.conf, no STORAGE_OPTS. */
+  env: Record<string, string>;
   /** Runs dist/ovlayer with --graph/--run set. */
   ov(args: string[], opts?: Parameters<typeof run>[1]): RunResult;
   /** Like ov() but throws with stderr when the exit code is not 0; returns trimmed stdout. */
@@ -60,6 +78,8 @@ export interface TempStore {
   /** Runs containers-storage 1.43 on the same store. */
   cs(args: string[], opts?: Parameters<typeof run>[1]): RunResult;
   csOk(args: string[], opts?: Parameters<typeof run>[1]): string;
+  /** Starts `bin` (OVLAYER or "containers-storage") on the store without waiting, for runs at the same time. */
+  start(bin: string, args: string[]): Promise<RunResult>;
   /** Unmounts everything under the store (deepest first) and removes it. */
   cleanup(): void;
 }
@@ -90,23 +110,20 @@ export function tempStore(prefix = "ovl-test-"): TempStore {
   mkdirSync(graph);
   const conf = emptyConf(dir);
   const env = { CONTAINERS_STORAGE_CONF: conf, STORAGE_OPTS: "" };
-  const mk = (bin: string) => (args: string[], opts: Parameters<typeof run>[1] = {}) =>
-    run([bin, "--graph", graph, "--run", runRoot, "--storage-driver", "overlay", ...args], { ...opts, env: { ...env, ...(opts.env ?? {}) } });
-  const ok = (f: ReturnType<typeof mk>, name: string) => (args: string[], opts?: Parameters<typeof run>[1]) => {
-    const r = f(args, opts);
-    if (r.code !== 0) throw new Error(`${name} ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const argv = (bin: string, args: string[]) => [bin, "--graph", graph, "--run", runRoot, "--storage-driver", "overlay", ...args];
+  const mk = (bin: string) => (args: string[], opts: Parameters<typeof run>[1] = {}) => run(argv(bin, args), { ...opts, env: { ...env, ...(opts.env ?? {}) } });
   const ov = mk(OVLAYER);
   const cs = mk("containers-storage");
   return {
     dir,
     graph,
     runRoot,
+    env,
     ov,
     cs,
-    ovOk: ok(ov, "ovlayer"),
-    csOk: ok(cs, "containers-storage"),
+    ovOk: orThrow(ov, "ovlayer"),
+    csOk: orThrow(cs, "containers-storage"),
+    start: (bin, args) => runAsync(argv(bin, args), { env }),
     cleanup() {
       unmountBelow(dir);
       rmSync(dir, { recursive: true, force: true });

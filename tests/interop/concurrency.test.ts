@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readLayerRecords, storeProblems, type LayerRec } from "../helpers/peers.ts";
-import { canMount, firstLine, hasContainersStorage, OVLAYER, tempStore, type TempStore } from "../helpers/store.ts";
+import { canMount, firstLine, hasContainersStorage, OVLAYER, runAsync, tempStore, type TempStore } from "../helpers/store.ts";
 
 /** Layers each writer creates; every 4th is deleted again right away. */
 const PER_WRITER = 24;
@@ -23,7 +23,6 @@ const WRITERS = [
 
 describe.skipIf(!canMount() || !hasContainersStorage())("ovlayer and containers-storage writing one store at once", () => {
   let s: TempStore;
-  const env = () => ({ ...process.env, CONTAINERS_STORAGE_CONF: join(s.dir, "storage.conf"), STORAGE_OPTS: "" });
   const names = (records: readonly LayerRec[]) => records.flatMap((r) => r.names ?? []).sort();
 
   beforeAll(() => {
@@ -81,12 +80,11 @@ done`;
     const lister = (tool: keyof typeof listings, bin: string) =>
       (async () => {
         while (!done) {
-          const p = Bun.spawn([bin, "--graph", s.graph, "--run", s.runRoot, "--storage-driver", "overlay", "layers", "--json"], { env: env(), stdout: "pipe", stderr: "pipe" });
-          const [code, out, err] = await Promise.all([p.exited, new Response(p.stdout).text(), new Response(p.stderr).text()]);
-          if (code !== 0) problems.push(`${tool} layers exited ${code}: ${err}`);
+          const r = await s.start(bin, ["layers", "--json"]);
+          if (r.code !== 0) problems.push(`${tool} layers exited ${r.code}: ${r.stderr}`);
           else {
             try {
-              const records = JSON.parse(out) as LayerRec[];
+              const records = JSON.parse(r.stdout) as LayerRec[];
               if (!names(records).includes("anchor")) problems.push(`${tool} layers: the anchor layer is missing`);
             } catch (e) {
               problems.push(`${tool} layers printed something that is not JSON: ${(e as Error).message}`);
@@ -97,12 +95,11 @@ done`;
       })();
     const listers = [lister("containers-storage", "containers-storage"), lister("ovlayer", OVLAYER)];
 
-    const writers = WRITERS.map((w, k) => Bun.spawn(["sh", "-c", script(w, k)], { env: env(), stdout: "ignore", stderr: "pipe" }));
-    const codes = await Promise.all(writers.map((w) => w.exited));
+    const writers = await Promise.all(WRITERS.map((w, k) => runAsync(["sh", "-c", script(w, k)], { env: s.env })));
     done = true;
     await Promise.all([poller, ...listers]);
     for (const [k, w] of writers.entries()) {
-      if (codes[k] !== 0) problems.push(`writer ${WRITERS[k]!.name} exited ${codes[k]}: ${await new Response(w.stderr).text()}`);
+      if (w.code !== 0) problems.push(`writer ${WRITERS[k]!.name} exited ${w.code}: ${w.stderr}`);
     }
 
     expect(problems).toEqual([]);

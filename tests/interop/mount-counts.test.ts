@@ -95,21 +95,15 @@ describe.skipIf(!canMount() || !hasContainersStorage() || !hasPeers())("mount co
 
   test("ovlayer and containers-storage mounting and unmounting one layer at the same time: exact count, one mount", async () => {
     const N = 6;
-    const env = { ...process.env, CONTAINERS_STORAGE_CONF: join(s.dir, "storage.conf"), STORAGE_OPTS: "" };
-    const all = async (verb: string) => {
-      const procs = ["containers-storage", OVLAYER].flatMap((bin) =>
-        Array.from({ length: N }, () => Bun.spawn([bin, "--graph", s.graph, "--run", s.runRoot, "--storage-driver", "overlay", verb, csLayer], { env, stdout: "pipe", stderr: "pipe" })),
-      );
-      return Promise.all(procs.map(async (pr) => ({ code: await pr.exited, out: (await new Response(pr.stdout).text()).trim(), err: await new Response(pr.stderr).text() })));
-    };
+    const all = (verb: string) => Promise.all(["containers-storage", OVLAYER].flatMap((bin) => Array.from({ length: N }, () => s.start(bin, [verb, csLayer]))));
     const mounts = await all("mount");
     expect(mounts.filter((r) => r.code !== 0)).toEqual([]);
-    expect(new Set(mounts.map((r) => r.out))).toEqual(new Set([merged(csLayer)]));
+    expect(new Set(mounts.map((r) => r.stdout.trim()))).toEqual(new Set([merged(csLayer)]));
     expect(state(csLayer)).toEqual(isMounted(csLayer, 2 * N));
     const unmounts = await all("unmount");
     expect(unmounts.filter((r) => r.code !== 0)).toEqual([]);
     // Exactly one of them really unmounted, and said so.
-    expect(unmounts.filter((r) => r.out === `${csLayer} mountpoint unmounted`)).toHaveLength(1);
+    expect(unmounts.filter((r) => r.stdout.trim() === `${csLayer} mountpoint unmounted`)).toHaveLength(1);
     expect(state(csLayer)).toEqual(notMounted);
   }, 60_000);
 

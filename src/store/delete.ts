@@ -64,7 +64,9 @@ export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean,
     setFlag(rec, INCOMPLETE_FLAG, true);
     txn.save();
     removeLayerDirs(paths, rec.id);
-    rmSync(join(paths.layersDir, `${rec.id}.tar-split.gz`), { force: true });
+    rmSync(paths.tarSplit(rec.id), { force: true });
+    // R/overlay-layers/<ID>/ holds the layer's big data items, if other tools stored any.
+    rmSync(join(paths.layersDir, rec.id), { recursive: true, force: true });
     txn.records = txn.records.filter((r) => r !== rec);
     txn.save();
     return rec.id;

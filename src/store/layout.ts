@@ -13,8 +13,8 @@
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { OvError, errCode, fsError } from "../errors.ts";
-import { readChainEntries, readOptional, resolveLink } from "./chain.ts";
-import { generateLinkId, isLinkId } from "./ids.ts";
+import { readChainEntries, readOptional, resolveLink, type ChainEntries } from "./chain.ts";
+import { generateLinkId, invalidIdReason, isLinkId } from "./ids.ts";
 import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
 
@@ -26,13 +26,12 @@ export interface NewLayerFiles {
 }
 
 /**
- * The chain of `parentId` as layer IDs, uppermost first: from its
+ * The chain of a layer as layer IDs, uppermost first: from its
  * `lower-layers`, or converted from its `lower` through the `l/` links when an
  * older tool made it.
  */
-export function parentChainIds(paths: StorePaths, parentId: string): string[] {
-  const { file, entries } = readChainEntries(paths, parentId);
-  return entries.map((e) => (e.kind === "id" ? e.id : resolveLink(paths, e.lid, file!)));
+function chainIds(paths: StorePaths, read: ChainEntries): string[] {
+  return read.entries.map((e) => (e.kind === "id" ? e.id : resolveLink(paths, e.lid, read.file!)));
 }
 
 /** The `link` file of a layer, or null when it has none. */
@@ -61,11 +60,13 @@ function requireLinkId(paths: StorePaths, id: string, why: string): string {
  * files, writes nothing).
  */
 export function planChildLowers(paths: StorePaths, parentId: string, legacyLinks: boolean): NewLayerFiles {
-  const chain = parentChainIds(paths, parentId);
+  const read = readChainEntries(paths, parentId);
+  const chain = chainIds(paths, read);
   const out: NewLayerFiles = { lowerLayers: formatLowerLayers([parentId, ...chain]) };
   if (legacyLinks) {
     const parentLid = requireLinkId(paths, parentId, "to write the lower file of its child");
-    const parentLower = readOptional(paths.lowerFile(parentId));
+    // lower is read only when lower-layers was there; otherwise the chain came from it (or it is absent).
+    const parentLower = read.source === "lower-layers" ? readOptional(paths.lowerFile(parentId)) : (read.text ?? null);
     if (parentLower !== null && parentLower !== "") {
       out.lower = `l/${parentLid}:${parentLower}`;
     } else if (chain.length === 0) {
@@ -155,6 +156,9 @@ export function createLayerDirs(paths: StorePaths, id: string, parentId: string 
  * when it really points at this layer. Missing pieces are not an error.
  */
 export function removeLayerDirs(paths: StorePaths, id: string, knownLid?: string | null): void {
+  // The ID may come from a damaged layers.json: never build a path to remove from an ID like "..".
+  const why = invalidIdReason(id);
+  if (why) throw new OvError("corrupt", `Refusing to remove layer ${JSON.stringify(id)}: it is not a valid layer ID (${why})`);
   let lid = knownLid ?? null;
   if (lid === null) {
     try {

@@ -149,6 +149,18 @@ describe.skipIf(!haveRoot)("layer verbs on a real store", () => {
     expect(s.ov(["exists", p]).code).toBe(1);
   });
 
+  test("a record with an ID like \"..\" in a damaged layers.json never becomes a path to remove", () => {
+    const f = join(s.graph, "overlay-layers", "layers.json");
+    const good = readFileSync(f, "utf8");
+    writeFileSync(f, JSON.stringify([...JSON.parse(good), { id: ".." }]));
+    const r = s.ov(["delete", ".."]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('Refusing to remove layer ".."');
+    expect(lstatSync(join(s.graph, "overlay")).isDirectory()).toBe(true);
+    expect(lstatSync(f).isFile()).toBe(true);
+    writeFileSync(f, good);
+  });
+
   test("delete-layer refuses a layer an image uses", () => {
     const id = firstLine(s.ovOk(["create-layer"]));
     const imgDir = join(s.graph, "overlay-images");

@@ -25,7 +25,7 @@ const layerDiff = (id: string) => join(graph, "overlay", id, "diff");
 
 try {
   if (process.getuid?.() !== 0) throw new Error("the demo mounts overlays: run it as root");
-  say(`${ov("version").split("\n")[0]} — store in ${dir}`);
+  say(`${ov("--version")} — store in ${dir}`);
   const base = ov("create-layer", "-n", "base").split("\n")[0]!;
   mkdirSync(join(layerDiff(base), "etc"));
   writeFileSync(join(layerDiff(base), "etc/os-release"), "NAME=demo\n");

@@ -8,27 +8,23 @@
  * last-writer token first, as upstream does, so a crash after the write still
  * tells peers to reload), then unlocks.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { OvError, describeCause, errCode, fsError } from "../errors.ts";
-import { atomicWriteFile } from "./atomic.ts";
+import { mkdirSync } from "node:fs";
+import { fsError } from "../errors.ts";
+import { loadRecords, readRecords, updateRecords, withRecordsRead, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
-import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
 import type { StorePaths } from "./paths.ts";
 
+export function layersFile(paths: StorePaths): JsonFileSpec<LayerRecord> {
+  return { file: paths.layersJson, lock: paths.layersLock, codec: { parse: parseLayersJson, format: formatLayersJson } };
+}
+
 export function loadLayers(paths: StorePaths): LayerRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(paths.layersJson, "utf8");
-  } catch (e) {
-    if (errCode(e) === "ENOENT") return [];
-    throw new OvError("sys", `Cannot read ${paths.layersJson}: ${describeCause(e)}`, { cause: e });
-  }
-  return parseLayersJson(text, paths.layersJson);
+  return loadRecords(layersFile(paths));
 }
 
 /** Reads layers.json under the read lock. */
 export function readLayers(paths: StorePaths): LayerRecord[] {
-  return withReadLockIfPresent(paths.layersLock, () => loadLayers(paths));
+  return readRecords(layersFile(paths));
 }
 
 /**
@@ -39,15 +35,8 @@ export function readLayers(paths: StorePaths): LayerRecord[] {
  * files) unless `createLock` is set: mount and unmount create it, as they
  * create the rest of the run state.
  */
-export async function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]) => T | Promise<T>, opts: { createLock?: boolean } = {}): Promise<T> {
-  if (!opts.createLock && !existsSync(paths.layersLock)) return await fn(loadLayers(paths));
-  const lock = new LockFile(paths.layersLock);
-  lock.lock("read");
-  try {
-    return await fn(loadLayers(paths));
-  } finally {
-    lock.unlock();
-  }
+export function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]) => T | Promise<T>, opts: { createLock?: boolean } = {}): Promise<T> {
+  return withRecordsRead(layersFile(paths), fn, opts);
 }
 
 /** Creates the directories every writer needs (R/overlay, R/overlay/l, R/overlay-layers). */
@@ -62,33 +51,9 @@ export function ensureStoreDirs(paths: StorePaths, legacyLinks: boolean): void {
   }
 }
 
-export interface LayerTxn {
-  records: LayerRecord[];
-  /** Writes `records` to layers.json atomically, with a fresh last-writer token. */
-  save(): void;
-  lock: LockFile;
-}
+export type LayerTxn = RecordTxn<LayerRecord>;
 
 /** Runs `fn` with layers.json loaded under the write lock (held until `fn`'s promise settles). */
-export async function updateLayers<T>(paths: StorePaths, fn: (txn: LayerTxn) => T | Promise<T>): Promise<T> {
-  mkdirSync(paths.layersDir, { recursive: true, mode: 0o700 });
-  const lock = new LockFile(paths.layersLock);
-  lock.lock("write");
-  try {
-    const txn: LayerTxn = {
-      records: loadLayers(paths),
-      lock,
-      save() {
-        lock.recordWrite();
-        try {
-          atomicWriteFile(paths.layersJson, formatLayersJson(txn.records), { mode: 0o600 });
-        } catch (e) {
-          throw fsError(`Cannot write ${paths.layersJson}`, e);
-        }
-      },
-    };
-    return await fn(txn);
-  } finally {
-    lock.unlock();
-  }
+export function updateLayers<T>(paths: StorePaths, fn: (txn: LayerTxn) => T | Promise<T>): Promise<T> {
+  return updateRecords(layersFile(paths), fn);
 }

@@ -1,0 +1,120 @@
+/**
+ * One helper for every store file that is a JSON array of records guarded by
+ * a lock file next to it: R/overlay-layers/layers.json (layers.lock),
+ * RR/overlay-layers/mountpoints.json (mountpoints.lock),
+ * R/overlay-images/images.json (images.lock) and
+ * R/overlay-containers/containers.json (containers.lock).
+ *
+ * - `readRecords()` takes the read lock, or no lock at all when the lock file
+ *   does not exist yet (reads never create files).
+ * - `withRecordsRead()` keeps the read lock until the caller's promise settles.
+ * - `updateRecords()` takes the write lock, loads the records, lets the caller
+ *   change them and save as often as it needs; each save records a fresh
+ *   last-writer token first (as upstream does, so a crash after the write
+ *   still tells peers to reload) and replaces the file atomically.
+ *
+ * What a file holds and how it is spelled is its codec's business (pure parse
+ * and format, one module per file); this module only reads, locks and writes.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { errCode, fsError } from "../errors.ts";
+import { atomicWriteFile } from "./atomic.ts";
+import { LockFile } from "./lockfile.ts";
+
+/** Pure parse and format of one store file. */
+export interface RecordCodec<R> {
+  /** @throws {OvError} corrupt naming `file` and the entry. */
+  parse(text: string, file: string): R[];
+  format(records: readonly R[]): string;
+}
+
+export interface JsonFileSpec<R> {
+  /** The JSON file. */
+  file: string;
+  /** Its lock file. */
+  lock: string;
+  codec: RecordCodec<R>;
+  /** Mode of the JSON file (0600 as upstream writes it). */
+  mode?: number;
+  /** Mode of the directory made for it when missing (0700). */
+  dirMode?: number;
+}
+
+/** Loads the records without locking: the caller holds the lock, or knows there is none. */
+export function loadRecords<R>(spec: JsonFileSpec<R>): R[] {
+  let text: string;
+  try {
+    text = readFileSync(spec.file, "utf8");
+  } catch (e) {
+    if (errCode(e) === "ENOENT") return [];
+    throw fsError(`Cannot read ${spec.file}`, e);
+  }
+  return spec.codec.parse(text, spec.file);
+}
+
+/** The records, read under the read lock (no lock when the lock file does not exist yet). */
+export function readRecords<R>(spec: JsonFileSpec<R>): R[] {
+  if (!existsSync(spec.lock)) return loadRecords(spec);
+  const lock = new LockFile(spec.lock);
+  lock.lock("read");
+  try {
+    return loadRecords(spec);
+  } finally {
+    lock.unlock();
+  }
+}
+
+/**
+ * Runs `fn` with the records loaded under the read lock, held until `fn`'s
+ * promise settles. Without `createLock`, a missing lock file means no lock.
+ */
+export async function withRecordsRead<R, T>(
+  spec: JsonFileSpec<R>,
+  fn: (records: R[]) => T | Promise<T>,
+  opts: { createLock?: boolean } = {},
+): Promise<T> {
+  if (!opts.createLock && !existsSync(spec.lock)) return await fn(loadRecords(spec));
+  const lock = new LockFile(spec.lock);
+  lock.lock("read");
+  try {
+    return await fn(loadRecords(spec));
+  } finally {
+    lock.unlock();
+  }
+}
+
+export interface RecordTxn<R> {
+  records: R[];
+  /** Writes `records` atomically, with a fresh last-writer token. */
+  save(): void;
+  lock: LockFile;
+}
+
+/** Runs `fn` with the records loaded under the write lock (held until `fn`'s promise settles). */
+export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: RecordTxn<R>) => T | Promise<T>): Promise<T> {
+  try {
+    mkdirSync(dirname(spec.file), { recursive: true, mode: spec.dirMode ?? 0o700 });
+  } catch (e) {
+    throw fsError(`Cannot create ${dirname(spec.file)}`, e);
+  }
+  const lock = new LockFile(spec.lock);
+  lock.lock("write");
+  try {
+    const txn: RecordTxn<R> = {
+      records: loadRecords(spec),
+      lock,
+      save() {
+        lock.recordWrite();
+        try {
+          atomicWriteFile(spec.file, spec.codec.format(txn.records), { mode: spec.mode ?? 0o600 });
+        } catch (e) {
+          throw fsError(`Cannot write ${spec.file}`, e);
+        }
+      },
+    };
+    return await fn(txn);
+  } finally {
+    lock.unlock();
+  }
+}

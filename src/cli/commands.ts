@@ -32,4 +32,5 @@ export const COMMANDS: Record<string, VerbEntry> = {
   diff: { description: "Write a layer's changes as a tarball", load: () => import("./diff.ts") },
   diffsize: { description: "Print the size of a layer's changes", load: () => import("./diffsize.ts") },
   changes: { description: "List a layer's changes", load: () => import("./changes.ts") },
+  batch: { description: "Run commands from a file or stdin, one per line, in one process", load: () => import("./batch.ts") },
 };

@@ -20,10 +20,22 @@ export interface Ctx {
 }
 
 let rootArgs: ScannedArgs = { values: new Map(), positionals: [], help: false };
+let rootRaw: readonly string[] = [];
 
-/** Global flags given before the verb (main.ts). */
-export function setRootArgs(s: ScannedArgs): void {
+/** Global flags given before the verb (cli/dispatch.ts), scanned and as given. */
+export function setRootArgs(s: ScannedArgs, raw: readonly string[] = []): void {
   rootArgs = s;
+  rootRaw = raw;
+}
+
+/** The global flags given before the verb, as given (batch repeats them on every line). */
+export function rootArgsRaw(): readonly string[] {
+  return rootRaw;
+}
+
+/** Scans a verb's own arguments without resolving the store (for verbs that do not open one). */
+export function scanOwn(cmd: CommandDef<any>, rawArgs: readonly string[]): ScannedArgs {
+  return scanArgs(rawArgs, cmd.args as ArgsDef, (cmd.meta as { name: string }).name);
 }
 
 function merged(s: ScannedArgs, name: string): string | undefined {

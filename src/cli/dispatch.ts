@@ -1,0 +1,83 @@
+/**
+ * Runs one ovlayer command line in this process: finds the verb, loads only
+ * its module, runs it, reports an error as `ovlayer: ...` on stderr, flushes
+ * the logs and then stdout, and returns the exit code. main.ts calls it once;
+ * `batch` calls it once per line, so each line prints exactly what the
+ * separate call would, in the same order.
+ */
+import { VERSION } from "../version.ts";
+import { COMMANDS } from "./commands.ts";
+import { globalArgs, scanArgs } from "./args.ts";
+import { setRootArgs } from "./context.ts";
+import { flushOut, out } from "./output.ts";
+
+/** Index of the verb in argv: the first word that is neither a global flag nor a global flag's value. */
+export function verbIndex(argv: readonly string[]): number {
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("-")) break;
+    const name = a.replace(/^--?/, "").split("=")[0]!;
+    const def = Object.entries(globalArgs).find(([k, d]) => k === name || (d.alias as readonly string[]).includes(name));
+    if (def && def[1].type === "string" && !a.includes("=")) i++;
+  }
+  return i;
+}
+
+function usageText(): string {
+  return [
+    "Usage: ovlayer [global flags] COMMAND [flags] [args]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.description}`),
+    "",
+    "Global flags: --graph/-g DIR, --run/-R DIR, --storage-driver/-s overlay, --storage-opt KEY=VALUE, --debug/-D",
+    "Run 'ovlayer COMMAND --help' for a command's flags.",
+  ].join("\n");
+}
+
+async function dispatch(argv: readonly string[]): Promise<number> {
+  const i = verbIndex(argv);
+  const verb = argv[i];
+  const before = argv.slice(0, i);
+  if (verb === undefined) {
+    const pre = scanArgs(before, { ...globalArgs, version: { type: "boolean", alias: ["v"] } }, "");
+    if (pre.values.has("version")) {
+      out(`ovlayer version ${VERSION}`);
+      return 0;
+    }
+    if (pre.help) {
+      out(usageText());
+      return 0;
+    }
+    await Bun.write(Bun.stderr, usageText() + "\n");
+    return 2;
+  }
+  const entry = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
+  if (!entry) {
+    const { OvError } = await import("../errors.ts");
+    throw new OvError("usage", `Unknown command ${JSON.stringify(verb)}`, { hint: "run 'ovlayer --help' for the list" });
+  }
+  setRootArgs(scanArgs(before, globalArgs, verb), before);
+  const cmd = (await entry.load()).default;
+  const result = await cmd.run?.({ rawArgs: argv.slice(i + 1) });
+  return typeof result === "number" ? result : 0;
+}
+
+/** Runs one command line and returns its exit code; nothing of it is left pending afterwards. */
+export async function runArgv(argv: readonly string[]): Promise<number> {
+  const { setDebug } = await import("../log.ts");
+  setDebug(false);
+  setRootArgs({ values: new Map(), positionals: [], help: false });
+  let code: number;
+  try {
+    code = await dispatch(argv);
+  } catch (e) {
+    const { reportError } = await import("./report.ts");
+    code = await reportError(e);
+  }
+  const { flushLogs } = await import("../log.ts");
+  await flushLogs();
+  await flushOut();
+  return code;
+}

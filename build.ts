@@ -15,7 +15,7 @@ import { mkdirSync } from "node:fs";
 const out = "dist/ovlayer";
 mkdirSync("dist", { recursive: true });
 const target = process.env.OVLAYER_TARGET; // e.g. bun-linux-arm64 for a cross build
-await $`bun build src/main.ts src/archive/digest-worker.ts --compile --splitting --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig ${target ? ["--target", target] : []} --outfile ${out}`;
+await $`bun build src/main.ts src/archive/apply/digest-worker.ts --compile --splitting --minify --bytecode --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig ${target ? ["--target", target] : []} --outfile ${out}`;
 if (!target) {
   const smoke = await $`./${out} --version`.quiet().nothrow();
   if (smoke.exitCode !== 0 || !smoke.stdout.toString().startsWith("ovlayer version ")) {

@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
-import { ChangeKind } from "../archive/changes.ts";
-import { goQuote } from "../archive/go-quote.ts";
+import { ChangeKind } from "../archive/export/changes.ts";
+import { goQuote } from "../archive/export/go-quote.ts";
 import { targetChanges } from "../archive/layer-changes.ts";
 import { resolveDiffTarget } from "../archive/layer-target.ts";
 import { withLayersRead } from "../store/layer-store.ts";

@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
 import { closeSync, openSync, unlinkSync } from "node:fs";
-import { compressionFromCode, type CompressionName } from "../archive/compression.ts";
-import { writeTarball } from "../archive/diff-output.ts";
+import { compressionFromCode, type CompressionName } from "../archive/compress/detect.ts";
+import { writeTarball } from "../archive/export/diff-output.ts";
 import { targetTarball } from "../archive/layer-changes.ts";
 import { resolveDiffTarget } from "../archive/layer-target.ts";
 import { OvError, fsError } from "../errors.ts";

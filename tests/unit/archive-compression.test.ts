@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { compressionFromCode, detectCompression, requireReadable } from "../../src/archive/compression.ts";
-import { Crc64 } from "../../src/archive/crc64.ts";
-import { cleanName, formatFileLine, formatSegmentLine, parseTarSplitLine } from "../../src/archive/tar-split-format.ts";
-import { goQuote } from "../../src/archive/go-quote.ts";
+import { compressionFromCode, detectCompression, requireReadable } from "../../src/archive/compress/detect.ts";
+import { Crc64 } from "../../src/archive/tarsplit/crc64.ts";
+import { cleanName, formatFileLine, formatSegmentLine, parseTarSplitLine } from "../../src/archive/tarsplit/format.ts";
+import { goQuote } from "../../src/archive/export/go-quote.ts";
 
 describe("detectCompression()", () => {
   test("recognises gzip, zstd (data and skippable frames), bzip2, xz and plain tar", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { classifyBase, isOpaqueValue, isOverlayXattr, isWhiteoutDevice, opaqueXattrFor, whiteoutName } from "../../src/archive/whiteout.ts";
-import { IdMapper, mapperFor } from "../../src/archive/idmap.ts";
+import { classifyBase, isOpaqueValue, isOverlayXattr, isWhiteoutDevice, opaqueXattrFor, whiteoutName } from "../../src/archive/apply/whiteout.ts";
+import { IdMapper, mapperFor } from "../../src/archive/apply/idmap.ts";
 
 describe("whiteout names", () => {
   test("map .wh.NAME to a whiteout of NAME and back", () => {

@@ -33,13 +33,13 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { OvError, errCode, describeCause, ROOT_HINT } from "../errors.ts";
-import { log } from "../log.ts";
-import { AT_FDCWD, fsetxattr, futimens, lchown, lsetxattr, lutimens, makedev, mknodat, SysError } from "../sys/libc.ts";
+import { OvError, errCode, describeCause, ROOT_HINT } from "../../errors.ts";
+import { log } from "../../log.ts";
+import { AT_FDCWD, fsetxattr, futimens, lchown, lsetxattr, lutimens, makedev, mknodat, SysError } from "../../sys/libc.ts";
 import { IdMapper } from "./idmap.ts";
 import { normalizeEntryPath, normalizeLinkTarget, resolveDir, splitPath, type Probe } from "./path-safety.ts";
-import type { TarSink } from "./tar-reader.ts";
-import type { TarEntry, Xattr } from "./tar-entry.ts";
+import type { TarSink } from "../tar/reader.ts";
+import type { TarEntry, Xattr } from "../tar/entry.ts";
 import { classifyBase, isOpaqueValue, isOverlayXattr } from "./whiteout.ts";
 
 const S_IFCHR = 0o020000;
@@ -384,7 +384,7 @@ export class ApplySink implements TarSink {
 
   private openFile(e: TarEntry, path: string): void {
     let fd = -1;
-    // Created with its final permission bits (the umask is 0 while applying, see apply()),
+    // Created with its final permission bits (the umask is 0 while applying, see begin()),
     // so only set-id and sticky bits, which chown clears or open ignores, need a chmod.
     this.create(e, path, () => (fd = openSync(path, CREATE_FLAGS, e.mode & 0o777)), "create file");
     this.fd = fd;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { classifyBase, isOpaqueValue, isOverlayXattr, isWhiteoutDevice, opaqueXattrFor, whiteoutName } from "../../src/archive/apply/whiteout.ts";
+import { classifyBase, isOpaqueValue, isOverlayXattr, opaqueXattrFor, whiteoutName } from "../../src/archive/apply/whiteout.ts";
 import { IdMapper, mapperFor } from "../../src/archive/apply/idmap.ts";
 
 describe("whiteout names", () => {
@@ -32,11 +32,6 @@ describe("overlay xattrs", () => {
     expect(isOpaqueValue(Buffer.from("y"))).toBe(true);
     expect(isOpaqueValue(Buffer.from("n"))).toBe(false);
     expect(isOpaqueValue(null)).toBe(false);
-  });
-  test("a whiteout is a 0:0 character device", () => {
-    expect(isWhiteoutDevice(true, 0n)).toBe(true);
-    expect(isWhiteoutDevice(true, 259n)).toBe(false);
-    expect(isWhiteoutDevice(false, 0)).toBe(false);
   });
 });
 

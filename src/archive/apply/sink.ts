@@ -72,12 +72,6 @@ interface DeferredDir {
   mtimeNs: bigint;
 }
 
-export interface ApplyStats {
-  entries: number;
-  files: number;
-  bytes: number;
-}
-
 export class ApplySink implements TarSink {
   private readonly root: string;
   private readonly layerId: string;
@@ -102,7 +96,6 @@ export class ApplySink implements TarSink {
   /** True while the process umask is 0: files are created with their final permission bits. */
   private exactModes = false;
   private savedUmask = -1;
-  readonly stats: ApplyStats = { entries: 0, files: 0, bytes: 0 };
 
   constructor(opts: ApplyOptions) {
     this.root = opts.root.replace(/\/+$/, "");
@@ -145,7 +138,6 @@ export class ApplySink implements TarSink {
   }
 
   entry(e: TarEntry): void {
-    this.stats.entries++;
     const rel = normalizeEntryPath(e.name);
     if (rel === "") {
       if (e.kind === "dir") return; // the layer root keeps its own metadata, as upstream
@@ -177,7 +169,6 @@ export class ApplySink implements TarSink {
         this.openFile(e, path);
         this.fileEntry = e;
         this.filePath = path;
-        this.stats.files++;
         return; // metadata at entryEnd, after the content
       case "dir":
         this.makeDir(e, path, uid, gid);
@@ -229,7 +220,6 @@ export class ApplySink implements TarSink {
     } catch (err) {
       throw this.fail(e, "write", this.filePath, err);
     }
-    this.stats.bytes += chunk.length;
   }
 
   entryEnd(e: TarEntry): void {

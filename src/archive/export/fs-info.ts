@@ -63,7 +63,6 @@ export const S_IFLNK = 0o120000n;
 export const S_IFREG = 0o100000n;
 export const S_IFBLK = 0o060000n;
 export const S_IFIFO = 0o010000n;
-export const S_IFSOCK = 0o140000n;
 
 export function fileType(st: BigIntStats): bigint {
   return st.mode & S_IFMT;

@@ -106,11 +106,6 @@ export class TarParser {
     return this.entries;
   }
 
-  /** True once the end-of-archive blocks have been read. */
-  get ended(): boolean {
-    return this.state === State.Trailer;
-  }
-
   /**
    * Feeds the next bytes of the stream. The chunk may be reused by the caller
    * after the call returns.

@@ -49,11 +49,6 @@ export class TarSplitWriter implements TarSink {
     }
   }
 
-  /** Why no tar-split file is kept, or null. */
-  get droppedReason(): string | null {
-    return this.dropped;
-  }
-
   /** Gives up on the file (it is removed at finish). */
   drop(reason: string): void {
     if (this.dropped) return;

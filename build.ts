@@ -20,7 +20,7 @@ import { $ } from "bun";
 import { existsSync, mkdirSync } from "node:fs";
 import { arch } from "node:os";
 
-const ENTRIES = ["src/main.ts", "src/archive/digest-worker.ts"];
+const ENTRIES = ["src/main.ts", "src/archive/apply/digest-worker.ts"];
 const FLAGS = ["--compile", "--splitting", "--minify", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
 
 /** Runs `cmd --version` and fails the build unless it prints ovlayer's version line. */

@@ -11,10 +11,10 @@
  *   bun bench/import-tarball.ts --out /tmp/layer.tar [--size 300M] [--files 30000] [--seed 1] [--gzip|--zstd]
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { Chunker } from "../src/archive/chunks.ts";
-import { writeTarball } from "../src/archive/diff-output.ts";
-import { END_OF_ARCHIVE, encodeHeaders, paddingFor } from "../src/archive/tar-writer.ts";
-import type { CompressionName } from "../src/archive/compression.ts";
+import { Chunker } from "../src/archive/tar/chunks.ts";
+import { writeTarball } from "../src/archive/export/diff-output.ts";
+import { END_OF_ARCHIVE, encodeHeaders, paddingFor } from "../src/archive/tar/writer.ts";
+import type { CompressionName } from "../src/archive/compress/detect.ts";
 
 export interface TarballOptions {
   /** Approximate total of file content, in bytes (default 300 MiB). */

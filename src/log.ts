@@ -1,7 +1,7 @@
 /**
- * Logging to stderr, loaded lazily: importing consola costs ~18 ms at start-up
- * (docs/BUN-NOTES), and most calls log nothing. Debug lines are buffered
- * through the same lazy path so `--debug` never changes what goes to stdout.
+ * Logging to stderr, loaded lazily: importing consola costs ~18 ms at start-up,
+ * and most calls log nothing. Debug lines are buffered through the same lazy
+ * path so `--debug` never changes what goes to stdout.
  */
 import type { ConsolaInstance } from "consola/basic";
 

@@ -8,10 +8,10 @@ import { errCode, fsError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
-import { COMPRESSION_CODE } from "./compression.ts";
-import { mapperFor } from "./idmap.ts";
-import { importTarball, type ImportSummary } from "./import.ts";
-import { opaqueXattrFor } from "./whiteout.ts";
+import { COMPRESSION_CODE } from "./compress/detect.ts";
+import { mapperFor } from "./apply/idmap.ts";
+import { importTarball, type ImportSummary } from "./apply/import.ts";
+import { opaqueXattrFor } from "./apply/whiteout.ts";
 
 /** Sets the fields containers-storage's ApplyDiff records (pure). */
 export function recordImport(rec: LayerRecord, s: ImportSummary): void {

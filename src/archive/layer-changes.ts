@@ -2,15 +2,15 @@
  * The change set of a diff target (layer-target.ts), its size and its
  * tarball: the three things `changes`, `diffsize` and `diff` print.
  */
-import { compareViews, overlayChanges, type Change, type ViewChanges } from "./changes.ts";
-import type { ChunkSource } from "./diff-output.ts";
-import { changesSize, directorySize } from "./diff-size.ts";
-import { exportChanges } from "./export-changes.ts";
-import { mapperFor } from "./idmap.ts";
+import { compareViews, overlayChanges, type Change, type ViewChanges } from "./export/changes.ts";
+import type { ChunkSource } from "./export/diff-output.ts";
+import { changesSize, directorySize } from "./export/diff-size.ts";
+import { exportChanges } from "./export/changes-tar.ts";
+import { mapperFor } from "./apply/idmap.ts";
 import { existingTarSplit, layerStack, type DiffTarget } from "./layer-target.ts";
-import { mergedRoot } from "./merged-view.ts";
-import { reassemble } from "./tar-split-reader.ts";
-import { diffDirTarball } from "./walk-diff.ts";
+import { mergedRoot } from "./export/merged-view.ts";
+import { reassemble } from "./tarsplit/reader.ts";
+import { diffDirTarball } from "./export/walk-diff.ts";
 import type { StorePaths } from "../store/paths.ts";
 
 /** Compares the layer's merged view with the reference's (or with nothing). */

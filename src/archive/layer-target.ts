@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { readChain } from "../store/chain.ts";
 import { requireCompleteLayer, type LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
-import { mapperFor, type IdMapper } from "./idmap.ts";
+import { mapperFor, type IdMapper } from "./apply/idmap.ts";
 
 export interface DiffTarget {
   layer: LayerRecord;

@@ -110,7 +110,7 @@ function listDir(path: string, unreadable: StoreSnapshot["unreadable"]): Dirent[
   }
 }
 
-/** Whether a name in R/overlay can be a layer directory (FORMAT.md: the rest is skipped). */
+/** Whether a name in R/overlay can be a layer directory (the rest is skipped). */
 export function isLayerDirName(name: string): boolean {
   return !RESERVED_NAMES.has(name) && invalidIdReason(name) === null;
 }

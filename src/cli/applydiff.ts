@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { applyToLayer, openTarball } from "../archive/layer-apply.ts";
+import { applyToLayer, openTarball } from "../archive/layer.ts";
 import { log } from "../log.ts";
 import { updateLayers } from "../store/layer-store.ts";
 import { requireCompleteLayer } from "../store/layers-json.ts";

@@ -1,8 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { ChangeKind } from "../archive/changes.ts";
-import { goQuote } from "../archive/go-quote.ts";
-import { targetChanges } from "../archive/layer-changes.ts";
-import { resolveDiffTarget } from "../archive/layer-target.ts";
+import { ChangeKind, goQuote, resolveDiffTarget, targetChanges } from "../archive/layer.ts";
 import { withLayersRead } from "../store/layer-store.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";

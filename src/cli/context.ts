@@ -46,7 +46,7 @@ function merged(s: ScannedArgs, name: string): string | undefined {
  * Scans a command's arguments and resolves the store.
  * @returns null when --help was asked for (usage is already printed).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb has its own ArgsDef
+// CommandDef<any>: each verb has its own ArgsDef.
 export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): Promise<Ctx | null> {
   const verb = (cmd.meta as { name: string }).name;
   const def = cmd.args as ArgsDef;

@@ -1,9 +1,6 @@
 import { defineCommand } from "./define.ts";
 import { closeSync, openSync, unlinkSync } from "node:fs";
-import { compressionFromCode, type CompressionName } from "../archive/compression.ts";
-import { writeTarball } from "../archive/diff-output.ts";
-import { targetTarball } from "../archive/layer-changes.ts";
-import { resolveDiffTarget } from "../archive/layer-target.ts";
+import { compressionFromCode, resolveDiffTarget, targetTarball, writeTarball, type CompressionName } from "../archive/layer.ts";
 import { OvError, fsError } from "../errors.ts";
 import { withLayersRead } from "../store/layer-store.ts";
 import { nowNanos } from "../store/lockfile.ts";

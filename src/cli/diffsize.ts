@@ -1,6 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { targetDiffSize } from "../archive/layer-changes.ts";
-import { resolveDiffTarget } from "../archive/layer-target.ts";
+import { resolveDiffTarget, targetDiffSize } from "../archive/layer.ts";
 import { withLayersRead } from "../store/layer-store.ts";
 import { expectPositionals, globalArgs } from "./args.ts";
 import { begin } from "./context.ts";

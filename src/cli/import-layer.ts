@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { applyToLayer, openTarball } from "../archive/layer-apply.ts";
+import { applyToLayer, openTarball } from "../archive/layer.ts";
 import { log } from "../log.ts";
 import { createLayer } from "../store/create.ts";
 import { expectPositionals, lastValue } from "./args.ts";

@@ -5,7 +5,7 @@
 import type { ArgsDef, CommandDef } from "citty";
 import { aliasesOf } from "./args.ts";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb has its own ArgsDef
+// CommandDef<any>: each verb has its own ArgsDef.
 export function renderUsage(cmd: CommandDef<any>): string {
   const meta = cmd.meta as { name: string; description?: string };
   const def = (cmd.args ?? {}) as ArgsDef;

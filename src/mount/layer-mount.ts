@@ -19,7 +19,7 @@ import { readMountCounts, updateMountCounts } from "../store/mount-counts.ts";
 import type { MountRecord } from "../store/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { SysError } from "../sys/libc.ts";
-import { applyPlan } from "./apply.ts";
+import { applyPlan } from "./strategies.ts";
 import { wantsReadOnly } from "./mount-options.ts";
 import { isMountPoint, readMountinfo } from "./mountinfo.ts";
 import { chooseStrategies, planMount, type Strategy } from "./plan.ts";

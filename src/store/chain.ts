@@ -105,7 +105,7 @@ export function resolveEntry(paths: StorePaths, entry: LowerEntry, file: string)
     return { id: lowerId, diff: checkDiffDir(paths, lowerId, file, entry.raw) };
   }
   // A bare entry in `lower` may still be a symlink in R/overlay (never made by
-  // containers-storage, but FORMAT.md allows it): only a real directory counts.
+  // containers-storage, but the format allows it): only a real directory counts.
   const dir = paths.layer(entry.id);
   let st;
   try {

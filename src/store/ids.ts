@@ -7,7 +7,7 @@
  */
 import { OvError } from "../errors.ts";
 
-/** Entries of R/overlay that are not layers (FORMAT.md). */
+/** Entries of R/overlay that are not layers: the overlay driver's own (README.md, "Verbs"). */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "l",
   "staging",
@@ -55,12 +55,6 @@ export function validateName(value: string): string {
   const why = invalidBasicReason(value);
   if (why) throw new OvError("usage", `Invalid layer name ${JSON.stringify(value)}: ${why}`);
   return value;
-}
-
-const HEX64 = /^[0-9a-f]{64}$/;
-
-export function isGeneratedId(value: string): boolean {
-  return HEX64.test(value);
 }
 
 /** Web Crypto, not node:crypto: importing that costs ~2.5 ms of start-up (bench/README.md). */

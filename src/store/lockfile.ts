@@ -5,7 +5,7 @@
  * We take OFD locks (F_OFD_SETLKW): they conflict with the classic POSIX
  * F_SETLKW locks containers-storage takes on the same file, and unlike those
  * they are not dropped when another fd of the same file is closed somewhere in
- * the process (docs/BUN-NOTES). While write-locked, a writer stores a fresh
+ * the process. While write-locked, a writer stores a fresh
  * 64-byte "last writer" token at offset 0 so that long-running peers (a podman
  * service) notice the change and reload: bytes 0-7 time in ns, 8-15 a
  * per-process counter, 16-19 the pid, 20-63 random (lockfile/lastwrite.go).

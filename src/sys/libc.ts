@@ -2,7 +2,7 @@
  * The one place that talks to libc through bun:ffi.
  *
  * Every wrapper here reads errno in the statement right after the failing
- * call (other Bun calls may overwrite it, see docs/BUN-NOTES) and throws a
+ * call (other Bun calls may overwrite it) and throws a
  * {@link SysError} carrying the errno and its name. Callers turn that into an
  * OvError with the layer, path and strategy that matter.
  */

@@ -23,7 +23,7 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { isMountPoint, readMountinfo } from "../../src/mount/mountinfo.ts";
-import { hasCommand, inCI, orThrow, OVLAYER, run, unmountBelow, type RunResult, type TempStore } from "./store.ts";
+import { hasCommand, inCI, orThrow, run, unmountBelow, type RunResult, type TempStore } from "./store.ts";
 
 export const PEER_TOOLS = ["containers-storage", "buildah", "podman", "skopeo"] as const;
 
@@ -35,28 +35,6 @@ export function hasPeers(): boolean {
   const missing = PEER_TOOLS.filter((t) => !hasCommand(t));
   if (missing.length && inCI) throw new Error(`CI=true but ${missing.join(", ")} not installed (.ci/run must install them)`);
   return missing.length === 0;
-}
-
-/**
- * Whether `dist/ovlayer` has verb `verb` yet (`dist/ovlayer VERB --help` exits 0).
- * Tests of verbs still being written use it to skip visibly outside CI; in CI
- * they run, and fail if the verb is missing.
- */
-export function ovlayerHasVerb(verb: string): boolean {
-  return run([OVLAYER, verb, "--help"]).code === 0;
-}
-
-/**
- * For a describe block that needs verbs still being written: true when it
- * can run (`enabled`, and the verbs exist or we are in CI); otherwise prints
- * why it is skipped and returns false.
- */
-export function verbsReady(enabled: boolean, what: string, verbs: string[]): boolean {
-  if (!enabled || inCI) return enabled;
-  const missing = verbs.filter((v) => !ovlayerHasVerb(v));
-  if (missing.length === 0) return true;
-  console.warn(`SKIPPED: ${what}: dist/ovlayer has no ${missing.join(", ")} verb yet (\`dist/ovlayer VERB --help\` does not exit 0)`);
-  return false;
 }
 
 function dpkgVersion(pkg: string): string {

@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { lgetxattr } from "../../src/sys/libc.ts";
-import { encodeHeaders, END_OF_ARCHIVE, paddingFor } from "../../src/archive/tar-writer.ts";
+import { encodeHeaders, END_OF_ARCHIVE, paddingFor } from "../../src/archive/tar/writer.ts";
 import { canMount, firstLine, hasCommand, hasContainersStorage, tempStore, type TempStore } from "../helpers/store.ts";
 import { BIG_UID, CAP_SETUID_EP, gnuTar, gnuUntar, LONG_NAME, makeEveryKindTree, sh } from "./content-fixtures.ts";
 import { snapshot } from "./content-tree.ts";

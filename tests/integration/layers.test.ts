@@ -16,7 +16,7 @@ describe.skipIf(!haveRoot)("layer verbs on a real store", () => {
   });
   afterAll(() => s.cleanup());
 
-  test("a chain of 3 made by ovlayer has the files FORMAT.md describes", () => {
+  test("a chain of 3 made by ovlayer has the files README.md describes", () => {
     const a = firstLine(s.ovOk(["create-layer"]));
     const b = firstLine(s.ovOk(["create-layer", "-n", "mid", a]));
     const c = firstLine(s.ovOk(["create-layer", "mid"]));

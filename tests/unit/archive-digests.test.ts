@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { wantWorker } from "../../src/archive/digest-client.ts";
-import { StreamDigests } from "../../src/archive/digests.ts";
-import { textRecord } from "../../src/archive/pax.ts";
+import { wantWorker } from "../../src/archive/apply/digest-client.ts";
+import { StreamDigests } from "../../src/archive/apply/digests.ts";
+import { textRecord } from "../../src/archive/tar/pax.ts";
 import { concat, END, enc, entry, paxHeader, rawHeader } from "./archive-fixtures.ts";
-import { TypeFlag } from "../../src/archive/tar-header.ts";
+import { TypeFlag } from "../../src/archive/tar/header.ts";
 
 const archive = concat(
   entry({ name: "etc/", kind: "dir", uid: 0, gid: 0 }),

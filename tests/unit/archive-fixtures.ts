@@ -2,11 +2,11 @@
  * Building small tar archives in memory for the archive unit tests, and
  * collecting what the parser reports.
  */
-import { formatPaxRecords, type PaxRecord } from "../../src/archive/pax.ts";
-import type { TarEntry } from "../../src/archive/tar-entry.ts";
-import { formatHeader, headerChecksums, TypeFlag, type HeaderFields } from "../../src/archive/tar-header.ts";
-import { TarParser, type TarSink } from "../../src/archive/tar-reader.ts";
-import { END_OF_ARCHIVE, encodeHeaders, paddingFor, type OutEntry } from "../../src/archive/tar-writer.ts";
+import { formatPaxRecords, type PaxRecord } from "../../src/archive/tar/pax.ts";
+import type { TarEntry } from "../../src/archive/tar/entry.ts";
+import { formatHeader, headerChecksums, TypeFlag, type HeaderFields } from "../../src/archive/tar/header.ts";
+import { TarParser, type TarSink } from "../../src/archive/tar/reader.ts";
+import { END_OF_ARCHIVE, encodeHeaders, paddingFor, type OutEntry } from "../../src/archive/tar/writer.ts";
 
 export const enc = (s: string): Uint8Array => Buffer.from(s, "utf8");
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TarParser } from "../../src/archive/tar-reader.ts";
-import type { TarEntry } from "../../src/archive/tar-entry.ts";
+import { TarParser } from "../../src/archive/tar/reader.ts";
+import type { TarEntry } from "../../src/archive/tar/entry.ts";
 import { concat, END, enc, entry, parseAll } from "./archive-fixtures.ts";
 
 let dir: string;

@@ -10,7 +10,7 @@ import {
   splitUstarName,
   TypeFlag,
   writeNumeric,
-} from "../../src/archive/tar-header.ts";
+} from "../../src/archive/tar/header.ts";
 
 const ctx = { entry: 1, offset: 0 };
 const enc = (s: string) => Buffer.from(s, "utf8");

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { normalizeEntryPath, normalizeLinkTarget, resolveDir, splitPath, type Probe } from "../../src/archive/path-safety.ts";
+import { normalizeEntryPath, normalizeLinkTarget, resolveDir, splitPath, type Probe } from "../../src/archive/apply/path-safety.ts";
 
 describe("normalizeEntryPath()", () => {
   const cases: [string, string][] = [

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { formatPaxRecords, formatPaxTime, parsePaxInt, parsePaxRecords, parsePaxTime, textRecord } from "../../src/archive/pax.ts";
+import { formatPaxRecords, formatPaxTime, parsePaxInt, parsePaxRecords, parsePaxTime, textRecord } from "../../src/archive/tar/pax.ts";
 
 describe("pax records", () => {
   test("round-trip binary values byte for byte", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { OvError } from "../../src/errors.ts";
-import { textRecord } from "../../src/archive/pax.ts";
-import { TypeFlag, writeNumeric } from "../../src/archive/tar-header.ts";
-import { TarParser } from "../../src/archive/tar-reader.ts";
+import { textRecord } from "../../src/archive/tar/pax.ts";
+import { TypeFlag, writeNumeric } from "../../src/archive/tar/header.ts";
+import { TarParser } from "../../src/archive/tar/reader.ts";
 import { concat, END, enc, entry, fixChecksum, gnuLong, pad, parseAll, paxHeader, rawHeader, text } from "./archive-fixtures.ts";
 
 const sample = concat(

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { encodeHeaders, paddingFor, type OutEntry } from "../../src/archive/tar-writer.ts";
+import { encodeHeaders, paddingFor, type OutEntry } from "../../src/archive/tar/writer.ts";
 import { concat, END, entry, parseAll } from "./archive-fixtures.ts";
 
 const base = { kind: "file" as const, mode: 0o644, uid: 0, gid: 0, size: 0, mtimeNs: 1_600_000_000_000_000_000n };

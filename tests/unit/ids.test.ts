@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { OvError } from "../../src/errors.ts";
-import { generateId, generateLinkId, invalidIdReason, isGeneratedId, isLinkId, validateId, validateName } from "../../src/store/ids.ts";
+import { generateId, generateLinkId, invalidIdReason, isLinkId, validateId, validateName } from "../../src/store/ids.ts";
 
 describe("validateId()", () => {
   test("accepts generated and custom IDs", () => {
@@ -47,7 +47,7 @@ describe("generation", () => {
     const ids = new Set(Array.from({ length: 200 }, generateId));
     expect(ids.size).toBe(200);
     for (const id of ids) {
-      expect(isGeneratedId(id)).toBe(true);
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
       expect(invalidIdReason(id)).toBeNull();
     }
   });

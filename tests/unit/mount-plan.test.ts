@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { OvError } from "../../src/errors.ts";
-import { applyPlan } from "../../src/mount/apply.ts";
+import { applyPlan } from "../../src/mount/strategies.ts";
 import { MOUNT_ATTR, MS, mountAttrs, parseMountOptions, splitOption, superblockFlagNames, wantsReadOnly } from "../../src/mount/mount-options.ts";
 import { parseMountinfo, unescapeMountField } from "../../src/mount/mountinfo.ts";
 import { chooseStrategies, checkDepth, escapeOverlayPath, fdData, planMount, type MountRequest } from "../../src/mount/plan.ts";

@@ -16,7 +16,7 @@
  * checksum field read as eight spaces; old tars summed signed bytes, so both
  * sums are accepted.
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 
 export const BLOCK_SIZE = 512;
 

@@ -9,8 +9,8 @@
  * back identically.
  */
 import { formatPaxRecords, formatPaxTime, textRecord, type PaxRecord } from "./pax.ts";
-import type { EntryKind, Xattr } from "./tar-entry.ts";
-import { BLOCK_SIZE, formatHeader, octalLimit, splitUstarName, TypeFlag } from "./tar-header.ts";
+import type { EntryKind, Xattr } from "./entry.ts";
+import { BLOCK_SIZE, formatHeader, octalLimit, splitUstarName, TypeFlag } from "./header.ts";
 
 export interface OutEntry {
   /** Path inside the archive: relative, '/'-separated; directories end with '/'. */

@@ -3,13 +3,13 @@
  * upstream): changes sorted by path; a deleted path becomes a `.wh.NAME`
  * entry; an added or modified one is written from the new layer's merged view.
  */
-import { Chunker } from "./chunks.ts";
+import { Chunker } from "../tar/chunks.ts";
 import { ChangeKind, type Change } from "./changes.ts";
 import { diskEntry, writeEntry, type DiskWriteContext } from "./disk-entry.ts";
 import type { MergedEntry } from "./merged-view.ts";
-import { splitPath } from "./path-safety.ts";
-import { END_OF_ARCHIVE, encodeHeaders } from "./tar-writer.ts";
-import { whiteoutName } from "./whiteout.ts";
+import { splitPath } from "../apply/path-safety.ts";
+import { END_OF_ARCHIVE, encodeHeaders } from "../tar/writer.ts";
+import { whiteoutName } from "../apply/whiteout.ts";
 
 function byPath(a: Change, b: Change): number {
   // Go compares the strings byte-wise; paths are compared the same way here.

@@ -1,17 +1,17 @@
 /**
- * One file on disk as tar bytes: its header (see tar-writer.ts) and, for a
+ * One file on disk as tar bytes: its header (see tar/writer.ts) and, for a
  * regular file, its content read in place and padded. Hardlinks inside one
  * archive are written as link entries to the first name seen, as
  * containers-storage does; sockets are skipped (tar cannot hold them).
  */
 import { closeSync, openSync, readlinkSync, readSync, type BigIntStats } from "node:fs";
-import { OvError, describeCause } from "../errors.ts";
-import { log } from "../log.ts";
-import type { Chunker } from "./chunks.ts";
+import { OvError, describeCause } from "../../errors.ts";
+import { log } from "../../log.ts";
+import type { Chunker } from "../tar/chunks.ts";
 import { archiveXattrs, devMajor, devMinor, fileType, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG } from "./fs-info.ts";
-import type { IdMapper } from "./idmap.ts";
-import type { EntryKind, Xattr } from "./tar-entry.ts";
-import { encodeHeaders, paddingFor, type OutEntry } from "./tar-writer.ts";
+import type { IdMapper } from "../apply/idmap.ts";
+import type { EntryKind, Xattr } from "../tar/entry.ts";
+import { encodeHeaders, paddingFor, type OutEntry } from "../tar/writer.ts";
 
 export interface DiskWriteContext {
   ids: IdMapper;

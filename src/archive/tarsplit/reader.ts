@@ -6,11 +6,11 @@
  * CRC-64 recorded at import.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { OvError, describeCause } from "../errors.ts";
-import { CHUNK_SIZE, Chunker } from "./chunks.ts";
-import { decompress } from "./codec.ts";
+import { OvError, describeCause } from "../../errors.ts";
+import { CHUNK_SIZE, Chunker } from "../tar/chunks.ts";
+import { decompress } from "../compress/codec.ts";
 import { Crc64 } from "./crc64.ts";
-import { cleanName, parseTarSplitLine, type TarSplitEntry } from "./tar-split-format.ts";
+import { cleanName, parseTarSplitLine, type TarSplitEntry } from "./format.ts";
 
 async function* lines(file: string): AsyncGenerator<string> {
   const dec = new TextDecoder();

@@ -11,13 +11,13 @@
  * containers-storage does for layers without tar-split data.
  */
 import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
-import { OvError, errCode, fsError } from "../errors.ts";
-import { log } from "../log.ts";
+import { OvError, errCode, fsError } from "../../errors.ts";
+import { log } from "../../log.ts";
 import { Crc64 } from "./crc64.ts";
-import { normalizeEntryPath } from "./path-safety.ts";
-import type { TarSink } from "./tar-reader.ts";
-import type { TarEntry } from "./tar-entry.ts";
-import { formatFileLine, formatSegmentLine } from "./tar-split-format.ts";
+import { normalizeEntryPath } from "../apply/path-safety.ts";
+import type { TarSink } from "../tar/reader.ts";
+import type { TarEntry } from "../tar/entry.ts";
+import { formatFileLine, formatSegmentLine } from "./format.ts";
 
 const BATCH = 1 << 20;
 const MAX_SEGMENT = 1 << 20;
@@ -47,11 +47,6 @@ export class TarSplitWriter implements TarSink {
     } catch (e) {
       throw fsError(`Cannot create the tar-split file ${path} of layer ${layerId}`, e);
     }
-  }
-
-  /** Why no tar-split file is kept, or null. */
-  get droppedReason(): string | null {
-    return this.dropped;
   }
 
   /** Gives up on the file (it is removed at finish). */

@@ -16,11 +16,11 @@
  * content and raw bytes together are exactly the input, in order (the
  * tar-split file relies on it).
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 import { parsePaxInt, parsePaxRecords, parsePaxTime, paxText, type PaxRecord } from "./pax.ts";
 import { parseSparse10Map, parseSparseExtension, paxSparse, validateSpans } from "./sparse.ts";
-import { kindOf, type TarEntry, type Xattr } from "./tar-entry.ts";
-import { BLOCK_SIZE, decodeName, isZeroBlock, parseHeader, TypeFlag, type RawHeader, type SparseSpan } from "./tar-header.ts";
+import { kindOf, type TarEntry, type Xattr } from "./entry.ts";
+import { BLOCK_SIZE, decodeName, isZeroBlock, parseHeader, TypeFlag, type RawHeader, type SparseSpan } from "./header.ts";
 
 export interface TarSink {
   /** A new entry; its data (if any) follows through `data`, then `entryEnd`. */
@@ -104,11 +104,6 @@ export class TarParser {
   /** Number of entries delivered so far. */
   get entryCount(): number {
     return this.entries;
-  }
-
-  /** True once the end-of-archive blocks have been read. */
-  get ended(): boolean {
-    return this.state === State.Trailer;
   }
 
   /**

@@ -7,7 +7,7 @@
  * corrupt them. Keys may repeat (GNU sparse 0.0 repeats
  * `GNU.sparse.offset`/`numbytes`), so records are a list, in order.
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 
 export interface PaxRecord {
   key: string;

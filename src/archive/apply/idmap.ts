@@ -2,7 +2,7 @@
  * UID/GID mappings of a layer (layers.json `uidmap`/`gidmap`): ids in the
  * archive are container ids, ids on disk are host ids. Pure.
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 
 export interface IdMapEntry {
   container_id: number;

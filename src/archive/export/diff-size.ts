@@ -4,7 +4,7 @@
  * whiteouts counting 0 and symlinks the length of their target.
  */
 import { readdirSync } from "node:fs";
-import { OvError, describeCause } from "../errors.ts";
+import { OvError, describeCause } from "../../errors.ts";
 import type { Change } from "./changes.ts";
 import { ChangeKind } from "./changes.ts";
 import { fileType, lstatOrNull, S_IFDIR } from "./fs-info.ts";

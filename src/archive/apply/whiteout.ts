@@ -68,8 +68,3 @@ export function isOpaqueValue(v: Uint8Array | null): boolean {
 export function isOverlayXattr(name: string): boolean {
   return name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.");
 }
-
-/** A character device 0:0 is an overlay whiteout. */
-export function isWhiteoutDevice(isCharDevice: boolean, rdev: number | bigint): boolean {
-  return isCharDevice && (rdev === 0 || rdev === 0n);
-}

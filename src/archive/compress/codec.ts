@@ -3,8 +3,8 @@
  * CompressionStream). Multi-member gzip and multi-frame zstd, including
  * skippable frames, decode as one stream (measured on Bun 1.4.5).
  */
-import { OvError } from "../errors.ts";
-import type { CompressionName } from "./compression.ts";
+import { OvError } from "../../errors.ts";
+import type { CompressionName } from "./detect.ts";
 
 type Format = ConstructorParameters<typeof DecompressionStream>[0];
 type Pair = ReadableWritablePair<Uint8Array, Uint8Array>;

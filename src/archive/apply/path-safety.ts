@@ -11,7 +11,7 @@
  *   archive or already in the layer). It is followed only while it stays in
  *   the layer; a symlink leading outside is refused, never followed.
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 
 /** What a path in the layer is, as the resolver needs to know it. */
 export type Probe = { kind: "dir" } | { kind: "missing" } | { kind: "symlink"; target: string } | { kind: "other"; what: string };

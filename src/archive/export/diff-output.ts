@@ -5,9 +5,9 @@
  * layer of any size streams in constant memory.
  */
 import { writeSync } from "node:fs";
-import { OvError, describeCause } from "../errors.ts";
-import { compress } from "./codec.ts";
-import type { CompressionName } from "./compression.ts";
+import { OvError, describeCause } from "../../errors.ts";
+import { compress } from "../compress/codec.ts";
+import type { CompressionName } from "../compress/detect.ts";
 
 export type ChunkSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 

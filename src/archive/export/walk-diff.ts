@@ -6,12 +6,12 @@
  * files, and a `.wh..wh..opq` entry after an opaque directory that exists
  * in a lower layer (an opaque directory with nothing below it hides nothing).
  */
-import { OvError } from "../errors.ts";
-import { Chunker } from "./chunks.ts";
+import { OvError } from "../../errors.ts";
+import { Chunker } from "../tar/chunks.ts";
 import { diskEntry, writeEntry, type DiskWriteContext } from "./disk-entry.ts";
 import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, opaqueHidesLower, S_IFDIR, sortedNames, xattrNames } from "./fs-info.ts";
-import { END_OF_ARCHIVE, encodeHeaders } from "./tar-writer.ts";
-import { OPAQUE_MARKER, whiteoutName } from "./whiteout.ts";
+import { END_OF_ARCHIVE, encodeHeaders } from "../tar/writer.ts";
+import { OPAQUE_MARKER, whiteoutName } from "../apply/whiteout.ts";
 
 const NS = 1_000_000_000n;
 

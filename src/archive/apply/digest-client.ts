@@ -10,11 +10,11 @@
  * flight: the main thread waits beyond that, whatever the speed difference.
  */
 import { availableParallelism, loadavg } from "node:os";
-import { OvError, type ErrorKind } from "../errors.ts";
-import { log } from "../log.ts";
+import { OvError, type ErrorKind } from "../../errors.ts";
+import { log } from "../../log.ts";
 import { StreamDigests, type DigestOptions, type DigestResult } from "./digests.ts";
 import type { FromWorker, ToWorker } from "./digest-worker.ts";
-import type { TarSink } from "./tar-reader.ts";
+import type { TarSink } from "../tar/reader.ts";
 
 export const SLOT_SIZE = 1 << 20;
 const RING_SLOTS = 24;
@@ -201,11 +201,11 @@ class WorkerChannel implements DigestChannel {
  * The worker's module. From the sources it sits next to this file; in a
  * compiled binary every module is bundled into the main entry at
  * /$bunfs/root/<binary>, and the worker entrypoint keeps its path relative to
- * src/ (the build lists src/main.ts and src/archive/digest-worker.ts).
+ * src/ (the build lists src/main.ts and src/archive/apply/digest-worker.ts).
  */
 function workerUrl(): string {
   const compiled = import.meta.url.includes("/$bunfs/");
-  return new URL(compiled ? "./archive/digest-worker.ts" : "./digest-worker.ts", import.meta.url).href;
+  return new URL(compiled ? "./archive/apply/digest-worker.ts" : "./digest-worker.ts", import.meta.url).href;
 }
 
 function startWorker(): Promise<Worker | null> {

@@ -4,11 +4,11 @@
  * an archive carries, whiteout and opaque checks.
  */
 import { lstatSync, readdirSync, type BigIntStats } from "node:fs";
-import { OvError, describeCause, errCode } from "../errors.ts";
-import { lgetxattr, llistxattr } from "../sys/libc.ts";
-import { splitPath } from "./path-safety.ts";
-import type { Xattr } from "./tar-entry.ts";
-import { isOpaqueValue, TRUSTED_OPAQUE, USER_OPAQUE } from "./whiteout.ts";
+import { OvError, describeCause, errCode } from "../../errors.ts";
+import { lgetxattr, llistxattr } from "../../sys/libc.ts";
+import { splitPath } from "../apply/path-safety.ts";
+import type { Xattr } from "../tar/entry.ts";
+import { isOpaqueValue, TRUSTED_OPAQUE, USER_OPAQUE } from "../apply/whiteout.ts";
 
 /** lstat with bigint fields; undefined when the path (or a parent) does not exist. */
 export function lstatOrNull(path: string): BigIntStats | undefined {
@@ -63,7 +63,6 @@ export const S_IFLNK = 0o120000n;
 export const S_IFREG = 0o100000n;
 export const S_IFBLK = 0o060000n;
 export const S_IFIFO = 0o010000n;
-export const S_IFSOCK = 0o140000n;
 
 export function fileType(st: BigIntStats): bigint {
   return st.mode & S_IFMT;

@@ -13,7 +13,7 @@
  * Two file entries with the same cleaned name make that fail
  * ("duplicates of file paths not supported").
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 
 export const SEGMENT_TYPE = 2;
 export const FILE_TYPE = 1;

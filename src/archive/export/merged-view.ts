@@ -10,7 +10,7 @@
  *   directory (kernel Documentation/filesystems/overlayfs.rst, "Directories").
  */
 import { readdirSync, type BigIntStats, type Dirent } from "node:fs";
-import { OvError, describeCause, errCode } from "../errors.ts";
+import { OvError, describeCause, errCode } from "../../errors.ts";
 import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, S_IFDIR } from "./fs-info.ts";
 
 export interface MergedEntry {

@@ -14,9 +14,9 @@
  */
 import { readlinkSync, type BigIntStats } from "node:fs";
 import { archiveXattrs, compareNames, fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, opaqueHidesLower, S_IFDIR, S_IFLNK, sortedNames, xattrNames } from "./fs-info.ts";
-import type { IdMapper } from "./idmap.ts";
+import type { IdMapper } from "../apply/idmap.ts";
 import { isDirEntry, mergedChildren, type MergedEntry } from "./merged-view.ts";
-import { splitPath } from "./path-safety.ts";
+import { splitPath } from "../apply/path-safety.ts";
 
 /** containers-storage's archive.ChangeType values (the JSON "Kind"). */
 export const ChangeKind = { Modify: 0, Add: 1, Delete: 2 } as const;

@@ -11,8 +11,8 @@
  * In every variant the archive stores only the listed spans, back to back;
  * the rest of the file (up to the real size) is holes.
  */
-import { OvError } from "../errors.ts";
-import { parseSparseSpans, type HeaderContext, type SparseSpan } from "./tar-header.ts";
+import { OvError } from "../../errors.ts";
+import { parseSparseSpans, type HeaderContext, type SparseSpan } from "./header.ts";
 import { paxText, parsePaxInt, type PaxRecord } from "./pax.ts";
 
 /** Spans of one old-GNU extension block; `more` says another block follows. */

@@ -6,11 +6,11 @@
  * file. It runs its own tar parser over the uncompressed stream, so it can
  * run on another thread than the extraction (digest-worker.ts).
  */
-import type { PaxRecord } from "./pax.ts";
+import type { PaxRecord } from "../tar/pax.ts";
 import { normalizeEntryPath, splitPath } from "./path-safety.ts";
-import type { TarEntry } from "./tar-entry.ts";
-import { TarParser, type TarSink } from "./tar-reader.ts";
-import { TarSplitWriter } from "./tar-split-writer.ts";
+import type { TarEntry } from "../tar/entry.ts";
+import { TarParser, type TarSink } from "../tar/reader.ts";
+import { TarSplitWriter } from "../tarsplit/writer.ts";
 import { WHITEOUT_PREFIX } from "./whiteout.ts";
 
 export interface DigestOptions {

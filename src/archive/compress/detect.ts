@@ -3,7 +3,7 @@
  * numbers layers.json stores in `compression` (containers-storage's
  * archive.Compression: 0 none, 1 bzip2, 2 gzip, 3 xz, 4 zstd). Pure.
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 
 export type CompressionName = "none" | "bzip2" | "gzip" | "xz" | "zstd";
 

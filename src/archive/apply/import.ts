@@ -1,7 +1,7 @@
 /**
  * Reading a layer tarball from a file descriptor and applying it: detects
  * the compression, decompresses as a stream, and feeds one tar parser whose
- * entries are written to the directory (apply.ts). The same bytes go to the
+ * entries are written to the directory (sink.ts). The same bytes go to the
  * digests (digests.ts: hashes, id sets, tar-split), on a worker thread when
  * the binary has one, so hashing runs beside the file writes.
  *
@@ -10,14 +10,14 @@
  * once per decompressed chunk. Nothing awaits per entry.
  */
 import { readSync } from "node:fs";
-import { OvError, describeCause, errCode } from "../errors.ts";
-import { log } from "../log.ts";
-import { ApplySink, type ApplyOptions } from "./apply.ts";
-import { decompress } from "./codec.ts";
-import { detectCompression, DETECT_BYTES, requireReadable, type CompressionName } from "./compression.ts";
+import { OvError, describeCause, errCode } from "../../errors.ts";
+import { log } from "../../log.ts";
+import { ApplySink, type ApplyOptions } from "./sink.ts";
+import { decompress } from "../compress/codec.ts";
+import { detectCompression, DETECT_BYTES, requireReadable, type CompressionName } from "../compress/detect.ts";
 import { openDigests } from "./digest-client.ts";
 import type { DigestResult } from "./digests.ts";
-import { TarParser, type TarSink } from "./tar-reader.ts";
+import { TarParser, type TarSink } from "../tar/reader.ts";
 
 const CHUNK = 1 << 20;
 

@@ -8,7 +8,7 @@
  * A compiled binary only contains this file when the build lists it as an
  * entrypoint; without it, import does the same work inline.
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 import { StreamDigests, type DigestOptions, type DigestResult } from "./digests.ts";
 
 declare const self: Worker;

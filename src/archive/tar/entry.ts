@@ -3,7 +3,7 @@
  * GNU long names, sparse maps) already applied. Types only, plus the kind
  * mapping from typeflags.
  */
-import { TypeFlag, type SparseSpan } from "./tar-header.ts";
+import { TypeFlag, type SparseSpan } from "./header.ts";
 
 export type EntryKind = "file" | "hardlink" | "symlink" | "char" | "block" | "dir" | "fifo";
 

@@ -33,13 +33,13 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { OvError, errCode, describeCause, ROOT_HINT } from "../errors.ts";
-import { log } from "../log.ts";
-import { AT_FDCWD, fsetxattr, futimens, lchown, lsetxattr, lutimens, makedev, mknodat, SysError } from "../sys/libc.ts";
+import { OvError, errCode, describeCause, ROOT_HINT } from "../../errors.ts";
+import { log } from "../../log.ts";
+import { AT_FDCWD, fsetxattr, futimens, lchown, lsetxattr, lutimens, makedev, mknodat, SysError } from "../../sys/libc.ts";
 import { IdMapper } from "./idmap.ts";
 import { normalizeEntryPath, normalizeLinkTarget, resolveDir, splitPath, type Probe } from "./path-safety.ts";
-import type { TarSink } from "./tar-reader.ts";
-import type { TarEntry, Xattr } from "./tar-entry.ts";
+import type { TarSink } from "../tar/reader.ts";
+import type { TarEntry, Xattr } from "../tar/entry.ts";
 import { classifyBase, isOpaqueValue, isOverlayXattr } from "./whiteout.ts";
 
 const S_IFCHR = 0o020000;
@@ -72,12 +72,6 @@ interface DeferredDir {
   mtimeNs: bigint;
 }
 
-export interface ApplyStats {
-  entries: number;
-  files: number;
-  bytes: number;
-}
-
 export class ApplySink implements TarSink {
   private readonly root: string;
   private readonly layerId: string;
@@ -102,7 +96,6 @@ export class ApplySink implements TarSink {
   /** True while the process umask is 0: files are created with their final permission bits. */
   private exactModes = false;
   private savedUmask = -1;
-  readonly stats: ApplyStats = { entries: 0, files: 0, bytes: 0 };
 
   constructor(opts: ApplyOptions) {
     this.root = opts.root.replace(/\/+$/, "");
@@ -145,7 +138,6 @@ export class ApplySink implements TarSink {
   }
 
   entry(e: TarEntry): void {
-    this.stats.entries++;
     const rel = normalizeEntryPath(e.name);
     if (rel === "") {
       if (e.kind === "dir") return; // the layer root keeps its own metadata, as upstream
@@ -177,7 +169,6 @@ export class ApplySink implements TarSink {
         this.openFile(e, path);
         this.fileEntry = e;
         this.filePath = path;
-        this.stats.files++;
         return; // metadata at entryEnd, after the content
       case "dir":
         this.makeDir(e, path, uid, gid);
@@ -229,7 +220,6 @@ export class ApplySink implements TarSink {
     } catch (err) {
       throw this.fail(e, "write", this.filePath, err);
     }
-    this.stats.bytes += chunk.length;
   }
 
   entryEnd(e: TarEntry): void {
@@ -384,7 +374,7 @@ export class ApplySink implements TarSink {
 
   private openFile(e: TarEntry, path: string): void {
     let fd = -1;
-    // Created with its final permission bits (the umask is 0 while applying, see apply()),
+    // Created with its final permission bits (the umask is 0 while applying, see begin()),
     // so only set-id and sticky bits, which chown clears or open ignores, need a chmod.
     this.create(e, path, () => (fd = openSync(path, CREATE_FLAGS, e.mode & 0o777)), "create file");
     this.fd = fd;

@@ -6,7 +6,7 @@
 import { VERSION } from "./version.ts";
 
 async function main(argv: string[]): Promise<number> {
-  const [{ COMMANDS }, { scanArgs, globalArgs }, { setRootArgs }] = await Promise.all([
+  const [{ COMMANDS, findVerb, verbLine }, { scanArgs, globalArgs }, { setRootArgs }] = await Promise.all([
     import("./cli/commands.ts"),
     import("./cli/args.ts"),
     import("./cli/context.ts"),
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
       "Usage: ovlayer [global flags] COMMAND [flags] [args]",
       "",
       "Commands:",
-      ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.description}`),
+      ...Object.entries(COMMANDS).map(([name, c]) => verbLine(name, c)),
       "",
       "Global flags: --graph/-g DIR, --run/-R DIR, --storage-driver/-s overlay, --storage-opt KEY=VALUE, --debug/-D",
       "Run 'ovlayer COMMAND --help' for a command's flags.",
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     await Bun.write(Bun.stderr, usage + "\n");
     return 2;
   }
-  const entry = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
+  const entry = findVerb(verb)?.entry;
   if (!entry) {
     const { OvError } = await import("./errors.ts");
     throw new OvError("usage", `Unknown command ${JSON.stringify(verb)}`, { hint: "run 'ovlayer --help' for the list" });

@@ -21,7 +21,8 @@ export function createRequest(args: ScannedArgs, parent: string | undefined): Cr
   return {
     id: lastValue(args, "id"),
     names: allValues(args, "name"),
-    parent,
+    // An empty parent means "no parent", as in containers-storage (create-layer "").
+    parent: parent === "" ? undefined : parent,
     readonly: boolFlag(args, "readonly"),
     mountLabel: lastValue(args, "label"),
   };

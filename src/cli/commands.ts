@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, VerbEntry> = {
   version: { description: "Print ovlayer's version", load: () => import("./version.ts") },
   "import-layer": { description: "Import a new layer from a tarball", load: () => import("./import-layer.ts"), aliases: ["importlayer"] },
   applydiff: { description: "Apply a diff to a layer", load: () => import("./applydiff.ts"), aliases: ["apply-diff"] },
+  "applydiff-using-staging-dir": { description: "Apply the files of a directory to a layer", load: () => import("./applydiff-staging.ts") },
   diff: { description: "Write a layer's changes as a tarball", load: () => import("./diff.ts") },
   diffsize: { description: "Print the size of a layer's changes", load: () => import("./diffsize.ts"), aliases: ["diff-size"] },
   changes: { description: "List a layer's changes", load: () => import("./changes.ts") },

@@ -36,6 +36,7 @@ export const COMMANDS: Record<string, VerbEntry> = {
   changes: { description: "List a layer's changes", load: () => import("./changes.ts") },
   wipe: { description: "Wipe all layers, images, and containers", load: () => import("./wipe.ts") },
   shutdown: { description: "Shut down layer storage", load: () => import("./shutdown.ts") },
+  copy: { description: "Copy files or directories into or out of a layer", load: () => import("./copy.ts") },
   "list-layer-data": { description: "List data items of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.listLayerDataCmd })), aliases: ["listlayerdata"] },
   "get-layer-data": { description: "Get a data item of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.getLayerDataCmd })), aliases: ["getlayerdata"] },
   "set-layer-data": { description: "Set a data item of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.setLayerDataCmd })), aliases: ["setlayerdata"] },

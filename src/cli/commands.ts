@@ -37,6 +37,8 @@ export const COMMANDS: Record<string, VerbEntry> = {
   wipe: { description: "Wipe all layers, images, and containers", load: () => import("./wipe.ts") },
   shutdown: { description: "Shut down layer storage", load: () => import("./shutdown.ts") },
   copy: { description: "Copy files or directories into or out of a layer", load: () => import("./copy.ts") },
+  gc: { description: "Remove layer directories and files that no record uses", load: () => import("./gc.ts") },
+  dedup: { description: "Share identical file contents between the layers of images (needs reflinks)", load: () => import("./dedup.ts") },
   "list-layer-data": { description: "List data items of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.listLayerDataCmd })), aliases: ["listlayerdata"] },
   "get-layer-data": { description: "Get a data item of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.getLayerDataCmd })), aliases: ["getlayerdata"] },
   "set-layer-data": { description: "Set a data item of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.setLayerDataCmd })), aliases: ["setlayerdata"] },

@@ -8,13 +8,10 @@
  * so an interrupted wipe leaves layers that `repair` (and containers-storage)
  * finish deleting, never a record without its directory unflagged.
  */
-import { readdirSync } from "node:fs";
-import { errCode, fsError } from "../errors.ts";
-import { invalidIdReason } from "./ids.ts";
 import { INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
 import { updateLayers } from "./layer-store.ts";
-import { removeLayerDirs } from "./layout.ts";
 import { removeLayerFiles } from "./delete.ts";
+import { removeLeftoverLayerDirs } from "./gc.ts";
 import type { StorePaths } from "./paths.ts";
 
 export interface WipeHooks {
@@ -38,22 +35,6 @@ export function wipeOrder(records: readonly LayerRecord[]): LayerRecord[] {
   return [...records].sort((a, b) => (b.created ?? "").localeCompare(a.created ?? ""));
 }
 
-/** Names in R/overlay that look like layer directories no record owns (pure). */
-export function leftoverLayerDirs(names: readonly string[], known: ReadonlySet<string>): string[] {
-  return names.filter((n) => !known.has(n) && invalidIdReason(n) === null);
-}
-
-function listHomeDirs(paths: StorePaths): string[] {
-  try {
-    return readdirSync(paths.home, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch (e) {
-    if (errCode(e) === "ENOENT") return [];
-    throw fsError(`Cannot list ${paths.home}`, e);
-  }
-}
-
 /**
  * Deletes every layer of the store, under the layers.json write lock.
  * @throws {OvError} sys/permission naming the path that could not be removed.
@@ -74,12 +55,7 @@ export async function wipeLayers(paths: StorePaths, hooks: WipeHooks): Promise<W
       done.push(rec.id);
     }
     if (order.length) txn.save();
-    const leftovers: string[] = [];
-    for (const name of leftoverLayerDirs(listHomeDirs(paths), new Set(txn.records.map((r) => r.id)))) {
-      hooks.unmountBelow(paths.layer(name));
-      removeLayerDirs(paths, name);
-      leftovers.push(paths.layer(name));
-    }
+    const leftovers = removeLeftoverLayerDirs(paths, new Set(txn.records.map((r) => r.id)), hooks.unmountBelow);
     return { layers: done, leftovers };
   });
 }

@@ -20,6 +20,8 @@ export interface Ctx {
   json: boolean;
 }
 
+const CHANGE_NOTHING: ReadonlySet<string> = new Set(["check", "version"]);
+
 let rootArgs: ScannedArgs = { values: new Map(), positionals: [], help: false };
 
 /** Global flags given before the verb (main.ts). */
@@ -53,7 +55,8 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
     storageOpts: [...allValues(rootArgs, "storage-opt"), ...allValues(args, "storage-opt")],
   });
   const paths = new StorePaths(options.graphRoot, options.runRoot);
-  await recoverStaleTemp(paths);
+  // `check`, `--dry-run` and `version` promise to change nothing: no recovery there.
+  if (!CHANGE_NOTHING.has(verb) && !boolFlag(args, "dry-run")) await recoverStaleTemp(paths);
   return {
     verb,
     args,

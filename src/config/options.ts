@@ -98,7 +98,7 @@ export interface FlagValues {
  * Combines storage.conf, the environment and the flags into the options in effect.
  * @throws {OvError} usage when the driver is not overlay or an option is bad.
  */
-export function resolveStoreOptions(conf: StorageConf, env: Record<string, string | undefined>, flags: FlagValues, cwd: string = process.cwd()): StoreOptions {
+export function resolveStoreOptions(conf: StorageConf, env: Record<string, string | undefined>, flags: FlagValues, cwd?: string): StoreOptions {
   const driver = flags.storageDriver ?? env.STORAGE_DRIVER ?? conf.driver ?? "overlay";
   if (driver !== "overlay" && driver !== "overlay2") {
     throw new OvError("usage", `Storage driver ${JSON.stringify(driver)} is not supported: ovlayer only manages the overlay driver's store`);
@@ -119,7 +119,8 @@ export function resolveStoreOptions(conf: StorageConf, env: Record<string, strin
   for (const [k, v] of [["graph root", opts.graphRoot], ["run root", opts.runRoot]] as const) {
     if (v === "") throw new OvError("usage", `The ${k} must not be empty`);
   }
-  opts.graphRoot = resolve(cwd, opts.graphRoot);
-  opts.runRoot = resolve(cwd, opts.runRoot);
+  // process.cwd() is a getcwd(2): only asked for when a root is relative.
+  if (!opts.graphRoot.startsWith("/")) opts.graphRoot = resolve(cwd ?? process.cwd(), opts.graphRoot);
+  if (!opts.runRoot.startsWith("/")) opts.runRoot = resolve(cwd ?? process.cwd(), opts.runRoot);
   return opts;
 }

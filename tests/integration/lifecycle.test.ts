@@ -93,6 +93,9 @@ describe.skipIf(!haveRoot)("wipe, shutdown and store start", () => {
     writeFileSync(join(mnt, "on-the-tmpfs"), "x");
     mkdirSync(join(lay, "temp-dir-2"), { recursive: true });
     mkdirSync(join(lay, "temp-dir-3"), { recursive: true });
+    s.ov(["check"]);
+    s.ov(["repair", "--dry-run"]);
+    expect(readdirSync(lay).sort()).toEqual(["temp-dir-2", "temp-dir-3"]); // they promise to change nothing
     const held = new LockFile(join(lay, "lock-3"));
     expect(held.tryLock("write")).toBe(true);
     try {

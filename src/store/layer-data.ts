@@ -57,7 +57,17 @@ export function copyFd(src: number, dst: number): number {
     }
     if (n === 0) return total;
     let off = 0;
-    while (off < n) off += writeSync(dst, buf, off, n - off);
+    while (off < n) {
+      try {
+        off += writeSync(dst, buf, off, n - off);
+      } catch (e) {
+        if (errCode(e) === "EAGAIN" || errCode(e) === "EINTR") {
+          Bun.sleepSync(1); // a non-blocking pipe that is full
+          continue;
+        }
+        throw e;
+      }
+    }
     total += n;
   }
 }

@@ -26,3 +26,8 @@ export { writeTarball } from "./export/diff-output.ts";
 export { compressionFromCode, type CompressionName } from "./compress/detect.ts";
 export { ChangeKind, type Change } from "./export/changes.ts";
 export { goQuote } from "./export/go-quote.ts";
+export { hostTarball } from "./export/host-tarball.ts";
+export { spoolTarball } from "./spool.ts";
+export { importTarball } from "./apply/import.ts";
+export { IdMapper } from "./apply/idmap.ts";
+export { opaqueXattrFor } from "./apply/whiteout.ts";

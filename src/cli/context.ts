@@ -5,8 +5,9 @@
 import type { ArgsDef, CommandDef } from "citty";
 import { loadStorageConf } from "../config/storage-conf.ts";
 import { resolveStoreOptions, type StoreOptions } from "../config/options.ts";
-import { setDebug } from "../log.ts";
+import { log, setDebug } from "../log.ts";
 import { StorePaths } from "../store/paths.ts";
+import { tempInstances } from "../store/temp-dirs.ts";
 import { allValues, boolFlag, globalArgs, lastValue, scanArgs, type ScannedArgs } from "./args.ts";
 import { out } from "./output.ts";
 import { renderUsage } from "./usage.ts";
@@ -18,6 +19,8 @@ export interface Ctx {
   paths: StorePaths;
   json: boolean;
 }
+
+const CHANGE_NOTHING: ReadonlySet<string> = new Set(["check", "version"]);
 
 let rootArgs: ScannedArgs = { values: new Map(), positionals: [], help: false };
 let rootRaw: readonly string[] = [];
@@ -63,13 +66,31 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
     storageDriver: merged(args, "storage-driver"),
     storageOpts: [...allValues(rootArgs, "storage-opt"), ...allValues(args, "storage-opt")],
   });
+  const paths = new StorePaths(options.graphRoot, options.runRoot);
+  // `check`, `--dry-run` and `version` promise to change nothing: no recovery there.
+  if (!CHANGE_NOTHING.has(verb) && !boolFlag(args, "dry-run")) await recoverStaleTemp(paths);
   return {
     verb,
     args,
     options,
-    paths: new StorePaths(options.graphRoot, options.runRoot),
+    paths,
     json: "json" in def ? boolFlag(args, "json") : false,
   };
 }
 
 export { globalArgs };
+
+/**
+ * Upstream's store start: stale temp dirs left by a crash are removed
+ * (store/temp-dirs.ts). Nothing is loaded or written when there are none.
+ */
+async function recoverStaleTemp(paths: StorePaths): Promise<void> {
+  const found = tempInstances(paths);
+  if (!found.length) return;
+  const [{ recoverStaleTempDirs }, { unmountBelow }] = await Promise.all([import("../store/temp-dir-recovery.ts"), import("../mount/unmount-below.ts")]);
+  const r = recoverStaleTempDirs(found, (dir) => {
+    unmountBelow(dir);
+  });
+  for (const d of r.removed) log.debug(`removed stale temporary directory ${d}`);
+  for (const d of r.busy) log.debug(`temporary directory ${d} is in use (its lock is held), left alone`);
+}

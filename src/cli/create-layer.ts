@@ -1,6 +1,10 @@
 import type { ArgsDef } from "citty";
 import { defineCommand } from "./define.ts";
+import { log } from "../log.ts";
+import { prepareHome } from "../mount/propagation.ts";
+import { realSys } from "../mount/syscalls.ts";
 import { createLayer, type CreateLayerRequest } from "../store/create.ts";
+import type { Ctx } from "./context.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue, type ScannedArgs } from "./args.ts";
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
@@ -21,10 +25,22 @@ export function createRequest(args: ScannedArgs, parent: string | undefined): Cr
   return {
     id: lastValue(args, "id"),
     names: allValues(args, "name"),
-    parent,
+    // An empty parent means "no parent", as in containers-storage (create-layer "").
+    parent: parent === "" ? undefined : parent,
     readonly: boolFlag(args, "readonly"),
     mountLabel: lastValue(args, "label"),
   };
+}
+
+/**
+ * The overlay home made private before a layer is created, as containers-storage
+ * does at store start (its stale-tmpdir.bats expects the bind mount after
+ * create-layer). Reads never do this.
+ */
+export function prepareStoreHome(ctx: Ctx): void {
+  const action = prepareHome(ctx.paths.home, ctx.options.overlay.skipMountHome, realSys);
+  if (action === null) log.debug(`overlay home ${ctx.paths.home} not made private: no privilege to mount`);
+  else if (action !== "none") log.debug(`overlay home ${ctx.paths.home}: ${action}`);
 }
 
 const cmd = defineCommand({
@@ -34,6 +50,7 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [parent] = expectPositionals(ctx.args, "create-layer", 0, 1, "at most one parent layer");
+    prepareStoreHome(ctx);
     const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent));
     printLayerCreated(rec, ctx.json);
     return 0;

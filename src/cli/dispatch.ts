@@ -6,7 +6,7 @@
  * separate call would, in the same order.
  */
 import { VERSION } from "../version.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMANDS, findVerb, verbLine } from "./commands.ts";
 import { globalArgs, scanArgs } from "./args.ts";
 import { setRootArgs } from "./context.ts";
 import { flushOut, out } from "./output.ts";
@@ -29,7 +29,7 @@ function usageText(): string {
     "Usage: ovlayer [global flags] COMMAND [flags] [args]",
     "",
     "Commands:",
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.description}`),
+    ...Object.entries(COMMANDS).map(([name, c]) => verbLine(name, c)),
     "",
     "Global flags: --graph/-g DIR, --run/-R DIR, --storage-driver/-s overlay, --storage-opt KEY=VALUE, --debug/-D",
     "Run 'ovlayer COMMAND --help' for a command's flags.",
@@ -53,7 +53,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     await Bun.write(Bun.stderr, usageText() + "\n");
     return 2;
   }
-  const entry = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb] : undefined;
+  const entry = findVerb(verb)?.entry;
   if (!entry) {
     const { OvError } = await import("../errors.ts");
     throw new OvError("usage", `Unknown command ${JSON.stringify(verb)}`, { hint: "run 'ovlayer --help' for the list" });

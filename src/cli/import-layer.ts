@@ -4,7 +4,7 @@ import { log } from "../log.ts";
 import { createLayer } from "../store/create.ts";
 import { expectPositionals, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
-import { createArgs, createRequest } from "./create-layer.ts";
+import { createArgs, createRequest, prepareStoreHome } from "./create-layer.ts";
 import { printLayerCreated } from "./layer-format.ts";
 
 const cmd = defineCommand({
@@ -20,6 +20,7 @@ const cmd = defineCommand({
     // Open the input first: a missing file must not leave a layer behind.
     const input = openTarball(lastValue(ctx.args, "file"));
     try {
+      prepareStoreHome(ctx);
       const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent), async (rec) => {
         const s = await applyToLayer(ctx.paths, ctx.options, rec, input);
         log.debug(`layer ${rec.id}: ${s.entries} entries, ${s.diffSize} bytes (${s.compression}), tar-split ${s.tarSplit ? "written" : "not written"}`);

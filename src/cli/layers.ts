@@ -1,6 +1,7 @@
 import { defineCommand } from "./define.ts";
 import { readLayers } from "../store/layer-store.ts";
-import { orderRecord } from "../store/layers-json.ts";
+import { isIncomplete, orderRecord } from "../store/layers-json.ts";
+import { log } from "../log.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
 import { readContainers, readImages } from "../store/peers.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
@@ -20,7 +21,13 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     expectPositionals(ctx.args, "layers", 0, 0, "no arguments");
-    const layers = readLayers(ctx.paths);
+    // Incomplete layers (a crash while one was created or deleted) are hidden,
+    // as containers-storage, which deletes them when it next loads the store,
+    // never lists them. A read does not delete them: `repair` (or any
+    // containers-storage writer) does.
+    const all = readLayers(ctx.paths);
+    const layers = all.filter((l) => !isIncomplete(l));
+    if (layers.length < all.length) log.debug(`${all.length - layers.length} incomplete layer(s) not listed; \`ovlayer repair\` removes them`);
     if (ctx.json) {
       out(toJson(layers.map(orderRecord)));
       return 0;

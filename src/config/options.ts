@@ -2,6 +2,7 @@
  * The effective store options: storage.conf, then $STORAGE_DRIVER /
  * $STORAGE_OPTS, then command-line flags (last wins). Pure.
  */
+import { resolve } from "node:path";
 import { OvError } from "../errors.ts";
 import type { StorageConf } from "./storage-conf.ts";
 
@@ -97,7 +98,7 @@ export interface FlagValues {
  * Combines storage.conf, the environment and the flags into the options in effect.
  * @throws {OvError} usage when the driver is not overlay or an option is bad.
  */
-export function resolveStoreOptions(conf: StorageConf, env: Record<string, string | undefined>, flags: FlagValues): StoreOptions {
+export function resolveStoreOptions(conf: StorageConf, env: Record<string, string | undefined>, flags: FlagValues, cwd?: string): StoreOptions {
   const driver = flags.storageDriver ?? env.STORAGE_DRIVER ?? conf.driver ?? "overlay";
   if (driver !== "overlay" && driver !== "overlay2") {
     throw new OvError("usage", `Storage driver ${JSON.stringify(driver)} is not supported: ovlayer only manages the overlay driver's store`);
@@ -113,8 +114,13 @@ export function resolveStoreOptions(conf: StorageConf, env: Record<string, strin
     overlay,
   };
   if (conf.file) opts.confFile = conf.file;
+  // A relative root is taken from the current directory, as containers-storage
+  // does (filepath.Abs): scripts pass `--graph ./root` (upstream's abs.bats).
   for (const [k, v] of [["graph root", opts.graphRoot], ["run root", opts.runRoot]] as const) {
-    if (!v.startsWith("/")) throw new OvError("usage", `The ${k} must be an absolute path, got ${JSON.stringify(v)}`);
+    if (v === "") throw new OvError("usage", `The ${k} must not be empty`);
   }
+  // process.cwd() is a getcwd(2): only asked for when a root is relative.
+  if (!opts.graphRoot.startsWith("/")) opts.graphRoot = resolve(cwd ?? process.cwd(), opts.graphRoot);
+  if (!opts.runRoot.startsWith("/")) opts.runRoot = resolve(cwd ?? process.cwd(), opts.runRoot);
   return opts;
 }

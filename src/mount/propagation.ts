@@ -4,8 +4,12 @@
  * propagate into other mount namespaces (and theirs not into ours). If the
  * home is not a mount point yet it is bind-mounted onto itself first; if some
  * layer is already mounted below it the bind is recursive, so that mount stays
- * visible. `overlay.skip_mount_home=true` turns all of this off.
+ * visible. `overlay.skip_mount_home=true` turns all of this off. Verbs that
+ * create layers do it too (prepareHome), as upstream does at store start.
  */
+import { mkdirSync } from "node:fs";
+import { OvError } from "../errors.ts";
+import { SysError } from "../sys/libc.ts";
 import { MS } from "./mount-options.ts";
 import { readMountinfo } from "./mountinfo.ts";
 import type { MountSys } from "./syscalls.ts";
@@ -30,4 +34,22 @@ export function makeHomePrivate(home: string, sys: MountSys): HomeAction {
   }
   if (action !== "none") sys.mount("none", home, "none", MS.PRIVATE, "");
   return action;
+}
+
+/**
+ * What verbs that create layers do first, as containers-storage does at every
+ * store start: make the home private (creating it when missing). Without the
+ * privilege to mount this is skipped, not an error: the bind only matters to
+ * layer mounts, which need that privilege anyway and do it themselves.
+ * @returns the action taken, or null when skipped for lack of privilege.
+ */
+export function prepareHome(home: string, skipMountHome: boolean, sys: MountSys): HomeAction | null {
+  if (skipMountHome) return "none";
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  try {
+    return makeHomePrivate(home, sys);
+  } catch (e) {
+    if (e instanceof SysError && (e.code === "EPERM" || e.code === "EACCES")) return null;
+    throw new OvError("sys", `Cannot make the overlay home ${home} a private mount: ${(e as Error).message}`, { cause: e });
+  }
 }

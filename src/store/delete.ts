@@ -9,7 +9,6 @@
  * next write) finishes deleting.
  */
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { OvError } from "../errors.ts";
 import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
 import { removeLayerDirs } from "./layout.ts";
@@ -63,12 +62,17 @@ export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean,
     }
     setFlag(rec, INCOMPLETE_FLAG, true);
     txn.save();
-    removeLayerDirs(paths, rec.id);
-    rmSync(paths.tarSplit(rec.id), { force: true });
-    // R/overlay-layers/<ID>/ holds the layer's big data items, if other tools stored any.
-    rmSync(join(paths.layersDir, rec.id), { recursive: true, force: true });
+    removeLayerFiles(paths, rec.id);
     txn.records = txn.records.filter((r) => r !== rec);
     txn.save();
     return rec.id;
   });
+}
+
+/** Removes everything a layer owns on disk: its directory and link, tar-split, big data items. */
+export function removeLayerFiles(paths: StorePaths, id: string): void {
+  removeLayerDirs(paths, id);
+  rmSync(paths.tarSplit(id), { force: true });
+  // R/overlay-layers/<ID>/ holds the layer's big data items (layer-data.ts).
+  rmSync(paths.layerDataDir(id), { recursive: true, force: true });
 }

@@ -62,6 +62,11 @@ function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }
 
+/** Whether `value` has the form of an ID ovlayer or containers-storage generates: 64 lowercase hex digits. */
+export function isGeneratedId(value: string): boolean {
+  return /^[0-9a-f]{64}$/.test(value);
+}
+
 /** A fresh 64-hex-char ID, like stringid.GenerateRandomID upstream. */
 export function generateId(): string {
   for (;;) {

@@ -3,7 +3,7 @@
  *
  *   R/overlay/<ID>/{diff,work,merged,empty,link,lower,lower-layers}
  *   R/overlay/l/<LID> -> ../<ID>/diff        (legacy short links)
- *   R/overlay-layers/layers.json, layers.lock, <ID>.tar-split.gz
+ *   R/overlay-layers/layers.json, layers.lock, <ID>.tar-split.gz, <ID>/<data item>
  *   RR/overlay-layers/mountpoints.json, mountpoints.lock
  *
  * Only joins strings; callers validate IDs first (store/ids.ts).
@@ -70,6 +70,10 @@ export class StorePaths {
   /** R/overlay-layers/<ID>.tar-split.gz: the headers and padding of the tarball the layer was imported from. */
   tarSplit(id: string): string {
     return join(this.layersDir, `${id}.tar-split.gz`);
+  }
+  /** R/overlay-layers/<ID>/: the layer's big data items, one file per item (store/layer-data.ts). */
+  layerDataDir(id: string): string {
+    return join(this.layersDir, id);
   }
   /** R/overlay/l/<LID> */
   linkPath(lid: string): string {

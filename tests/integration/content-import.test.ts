@@ -206,8 +206,8 @@ describe.skipIf(!haveRoot)("a failed import leaves nothing behind", () => {
   }
 
   const cases: [string, () => Uint8Array, RegExp][] = [
-    ["a tarball cut inside a file", () => good.subarray(0, 512 * 6 + 1000), /truncated: it ends inside the data of entry \d+ \("\.\/d\/big"\): \d+ of 300000 bytes missing/],
-    ["a tarball cut inside a header", () => good.subarray(0, 512 + 100), /truncated: it ends inside a header block at byte offset 512/],
+    ["a tarball cut inside a file", () => good.subarray(0, 512 * 6 + 1000), /truncated \(unexpected EOF\): it ends inside the data of entry \d+ \("\.\/d\/big"\): \d+ of 300000 bytes missing/],
+    ["a tarball cut inside a header", () => good.subarray(0, 512 + 100), /truncated \(unexpected EOF\): it ends inside a header block at byte offset 512/],
     [
       "a header with a bad checksum",
       () => {
@@ -215,7 +215,7 @@ describe.skipIf(!haveRoot)("a failed import leaves nothing behind", () => {
         b[512 + 20] = b[512 + 20]! ^ 0x41;
         return b;
       },
-      /entry 2 at byte offset 512: checksum mismatch/,
+      /invalid tar header: entry 2 at byte offset 512: checksum mismatch/,
     ],
     ["a truncated gzip stream", () => gzipSync(good).subarray(0, 150000), /The gzip stream from standard input is corrupt or truncated after 150000 compressed bytes/],
   ];
@@ -237,11 +237,11 @@ describe.skipIf(!haveRoot)("a failed import leaves nothing behind", () => {
     expectNothingLeft(before);
   });
 
-  test("bzip2 input is refused with a hint, no layer", () => {
+  test.skipIf(!Bun.which("bzip2"))("a corrupt bzip2 stream: exit code 5, the decoder's message, no layer", () => {
     const before = layers(s).map((r) => r.id);
     const r = s.ov(["import-layer"], { stdin: Buffer.from("BZh91AY&SY....") });
-    expect(r.code).toBe(8);
-    expect(r.stderr).toContain("bzip2-compressed");
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/The bzip2 stream from standard input is corrupt or truncated .*bzip2 exited with status 2/);
     expectNothingLeft(before);
   });
 });

@@ -165,7 +165,7 @@ describe("TarParser truncation errors", () => {
         throw new Error("no error");
       } catch (e) {
         expect((e as OvError).kind).toBe("corrupt");
-        expect((e as Error).message).toMatch(/^The tar archive is truncated: /);
+        expect((e as Error).message).toMatch(/^The tar archive is truncated \(unexpected EOF\): /);
         expect((e as Error).message).toMatch(re);
       }
     });

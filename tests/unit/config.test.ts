@@ -75,7 +75,12 @@ describe("store options", () => {
     expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false }, ["novalue"])).toThrow("not KEY=VALUE");
     expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false }, ["overlay.mount_strategy=fast"])).toThrow("direct, fd, api or auto");
   });
-  test("relative roots are refused", () => {
-    expect(() => resolveStoreOptions(conf, {}, { graph: "rel", storageOpts: [] })).toThrow("absolute path");
+  test("relative roots are made absolute from the current directory", () => {
+    const o = resolveStoreOptions(conf, {}, { graph: "rel/root", run: "./run/../rr", storageOpts: [] }, "/work/x");
+    expect(o.graphRoot).toBe("/work/x/rel/root");
+    expect(o.runRoot).toBe("/work/x/rr");
+  });
+  test("an empty root is refused", () => {
+    expect(() => resolveStoreOptions(conf, {}, { graph: "", storageOpts: [] })).toThrow("must not be empty");
   });
 });

@@ -14,7 +14,7 @@ import { OvError, describeCause, errCode } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { ApplySink, type ApplyOptions } from "./sink.ts";
 import { decompress } from "../compress/codec.ts";
-import { detectCompression, DETECT_BYTES, requireReadable, type CompressionName } from "../compress/detect.ts";
+import { detectCompression, DETECT_BYTES, type CompressionName } from "../compress/detect.ts";
 import { openDigests } from "./digest-client.ts";
 import type { DigestResult } from "./digests.ts";
 import { TarParser, type TarSink } from "../tar/reader.ts";
@@ -78,7 +78,7 @@ function fanout(a: TarSink, b: TarSink): TarSink {
 /**
  * Applies the tarball read from `opts.fd` to `opts.root`.
  * @throws {OvError} corrupt (truncated or malformed archive, bad checksum),
- *   unsupported (bzip2/xz, unknown entry type), permission, sys; on error the
+ *   unsupported (no bzip2/xz program, unknown entry type), permission, sys; on error the
  *   tar-split file is removed and the directory is left as far as it got.
  */
 export async function importTarball(opts: ImportOptions): Promise<ImportSummary> {
@@ -91,7 +91,6 @@ export async function importTarball(opts: ImportOptions): Promise<ImportSummary>
     have += n;
   }
   const compression = detectCompression(buf.subarray(0, have));
-  requireReadable(compression, opts.source);
 
   const digests = await openDigests({
     layerId: opts.layerId,

@@ -3,7 +3,6 @@
  * numbers layers.json stores in `compression` (containers-storage's
  * archive.Compression: 0 none, 1 bzip2, 2 gzip, 3 xz, 4 zstd). Pure.
  */
-import { OvError } from "../../errors.ts";
 
 export type CompressionName = "none" | "bzip2" | "gzip" | "xz" | "zstd";
 
@@ -32,17 +31,4 @@ export function compressionFromCode(code: unknown): CompressionName | undefined 
   if (code === undefined || code === null || code === 0) return "none";
   const e = Object.entries(COMPRESSION_CODE).find(([, v]) => v === code);
   return e ? (e[0] as CompressionName) : undefined;
-}
-
-/**
- * Checks that ovlayer can read this compression.
- * @throws {OvError} unsupported for bzip2 and xz, with a way around it.
- */
-export function requireReadable(c: CompressionName, source: string): void {
-  if (c === "bzip2" || c === "xz") {
-    const tool = c === "bzip2" ? "bzip2 -dc" : "xz -dc";
-    throw new OvError("unsupported", `${source} is ${c}-compressed; ovlayer reads uncompressed, gzip and zstd layers`, {
-      hint: `decompress it first, e.g. \`${tool} FILE | ovlayer import-layer\``,
-    });
-  }
 }

@@ -80,7 +80,7 @@ export interface HeaderContext {
 }
 
 function corrupt(ctx: HeaderContext, what: string): OvError {
-  return new OvError("corrupt", `Tar header of entry ${ctx.entry} at byte offset ${ctx.offset}: ${what}`);
+  return new OvError("corrupt", `invalid tar header: entry ${ctx.entry} at byte offset ${ctx.offset}: ${what}`); // upstream's words, which scripts match
 }
 
 /** True when the 512 bytes at `off` are all zero (an end-of-archive block). */

@@ -537,5 +537,5 @@ function trimNul(b: Uint8Array): Uint8Array {
 }
 
 function truncated(what: string): OvError {
-  return new OvError("corrupt", `The tar archive is truncated: ${what}`);
+  return new OvError("corrupt", `The tar archive is truncated (unexpected EOF): ${what}`); // upstream's words, which scripts match
 }

@@ -11,7 +11,7 @@ export function formatError(e: unknown): { text: string; code: number } {
   let text: string;
   let code: number;
   if (e instanceof OvError) {
-    text = `ovlayer: ${e.message}\n` + (e.hint ? `hint: ${e.hint}\n` : "");
+    text = `ovlayer: ${e.message}\n` + e.also.map((a) => `ovlayer: ${a}\n`).join("") + (e.hint ? `hint: ${e.hint}\n` : "");
     code = EXIT_CODES[e.kind];
   } else if (e instanceof SysError) {
     text = `ovlayer: ${e.message}\n`;

@@ -83,7 +83,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       }
       if (current && current.count > 0) log.debug(`layer ${rec.id}: count ${current.count} in ${paths.mountpointsJson} is stale (not in mountinfo), starting over`);
       const options = [...store.overlay.mountOptions, ...(mo.options ?? [])];
-      const chain = readChain(paths, rec.id);
+      const chain = readChain(paths, rec.id, { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) });
       const label = mo.label ?? rec.mountlabel;
       const req = {
         layerId: rec.id,

@@ -8,11 +8,9 @@
  * crash half-way leaves a layer that `repair` (and containers-storage on its
  * next write) finishes deleting.
  */
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { OvError } from "../errors.ts";
 import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
-import { removeLayerDirs } from "./layout.ts";
+import { removeLayer } from "./layout.ts";
 import { updateLayers } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
 import { readContainers, readImages } from "./peers.ts";
@@ -63,10 +61,7 @@ export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean,
     }
     setFlag(rec, INCOMPLETE_FLAG, true);
     txn.save();
-    removeLayerDirs(paths, rec.id);
-    rmSync(paths.tarSplit(rec.id), { force: true });
-    // R/overlay-layers/<ID>/ holds the layer's big data items, if other tools stored any.
-    rmSync(join(paths.layersDir, rec.id), { recursive: true, force: true });
+    removeLayer(paths, rec.id);
     txn.records = txn.records.filter((r) => r !== rec);
     txn.save();
     return rec.id;

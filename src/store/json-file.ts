@@ -8,6 +8,7 @@
  * - `readRecords()` takes the read lock, or no lock at all when the lock file
  *   does not exist yet (reads never create files).
  * - `withRecordsRead()` keeps the read lock until the caller's promise settles.
+ * - `saveRecords()` writes them under a write lock the caller holds.
  * - `updateRecords()` takes the write lock, loads the records, lets the caller
  *   change them and save as often as it needs; each save records a fresh
  *   last-writer token first (as upstream does, so a crash after the write
@@ -91,6 +92,19 @@ export interface RecordTxn<R> {
   lock: LockFile;
 }
 
+/**
+ * Writes `records` atomically, with a fresh last-writer token first: the
+ * caller holds `lock` for writing (updateRecords, or repair's own locking).
+ */
+export function saveRecords<R>(spec: JsonFileSpec<R>, lock: LockFile, records: readonly R[]): void {
+  lock.recordWrite();
+  try {
+    atomicWriteFile(spec.file, spec.codec.format(records), { mode: spec.mode ?? 0o600 });
+  } catch (e) {
+    throw fsError(`Cannot write ${spec.file}`, e);
+  }
+}
+
 /** Runs `fn` with the records loaded under the write lock (held until `fn`'s promise settles). */
 export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: RecordTxn<R>) => T | Promise<T>): Promise<T> {
   try {
@@ -105,12 +119,7 @@ export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: Recor
       records: loadRecords(spec),
       lock,
       save() {
-        lock.recordWrite();
-        try {
-          atomicWriteFile(spec.file, spec.codec.format(txn.records), { mode: spec.mode ?? 0o600 });
-        } catch (e) {
-          throw fsError(`Cannot write ${spec.file}`, e);
-        }
+        saveRecords(spec, lock, txn.records);
       },
     };
     return await fn(txn);

@@ -8,7 +8,7 @@
  * Pure parsing and formatting; resolving entries against the disk is chain.ts.
  */
 import { OvError } from "../errors.ts";
-import { invalidIdReason } from "./ids.ts";
+import { invalidIdReason, invalidLinkNameReason } from "./ids.ts";
 
 /** The most lower layers a layer may have: upstream's maxDepth and the kernel's OVL_MAX_STACK. */
 export const MAX_DEPTH = 500;
@@ -38,9 +38,8 @@ function splitEntries(content: string, file: string): string[] {
 export function parseLowerEntry(raw: string, file: string): LowerEntry {
   if (raw.startsWith("l/")) {
     const lid = raw.slice(2);
-    if (lid === "" || lid.includes("/") || lid === "." || lid === "..") {
-      throw corrupt(file, `entry ${JSON.stringify(raw)} is not a valid l/ link name`);
-    }
+    const why = invalidLinkNameReason(lid);
+    if (why) throw corrupt(file, `entry ${JSON.stringify(raw)} is not a valid l/ link name: ${why}`);
     return { kind: "link", lid, raw };
   }
   const why = invalidIdReason(raw);

@@ -91,7 +91,7 @@ export function utf8Length(s: string): number {
 interface Policy {
   kind: ErrorKind;
   /** The sentence that replaces the bare errno code in the message. */
-  text?: (path: string) => string;
+  text?: (path: string | undefined) => string;
   hint?: (root: boolean) => string;
 }
 
@@ -110,17 +110,17 @@ const POLICY: Readonly<Record<string, Policy>> = {
   EBUSY: { kind: "busy" },
   EROFS: {
     kind: "permission",
-    text: (p) => `the store at ${p} is on a read-only filesystem (EROFS)`,
+    text: (p) => (p ? `the store at ${p} is on a read-only filesystem (EROFS)` : "the store is on a read-only filesystem (EROFS)"),
     hint: () => "remount that filesystem read-write, or point --graph/--run at a store on a writable one",
   },
   ENOSPC: {
     kind: "sys",
-    text: (p) => `no space left on the device holding ${p} (ENOSPC)`,
+    text: (p) => `no space left on the device holding ${p ?? "the store"} (ENOSPC)`,
     hint: () => "free some space (or inodes: `df -i`) on that filesystem and run the command again",
   },
   EDQUOT: {
     kind: "sys",
-    text: (p) => `the disk quota on the filesystem holding ${p} is used up (EDQUOT)`,
+    text: (p) => `the disk quota on the filesystem holding ${p ?? "the store"} is used up (EDQUOT)`,
     hint: () => "free some space or ask for a larger quota (`quota -v` shows it), then run the command again",
   },
   EMFILE: {
@@ -136,6 +136,7 @@ const POLICY: Readonly<Record<string, Policy>> = {
   ENAMETOOLONG: {
     kind: "sys",
     text: (p) => {
+      if (p === undefined) return "a path or name is too long (ENAMETOOLONG): the limits are 4095 bytes for a path and 255 for a name";
       const name = longest(p);
       return `the path ${p} is too long (ENAMETOOLONG): ${utf8Length(p)} bytes (the limit is 4095), its longest name ${utf8Length(name)} bytes (the limit is 255)`;
     },
@@ -143,9 +144,18 @@ const POLICY: Readonly<Record<string, Policy>> = {
   },
 };
 
+function policyOf(code: string | undefined): Policy | undefined {
+  return code !== undefined && Object.hasOwn(POLICY, code) ? POLICY[code] : undefined;
+}
+
 /** The kind of a failed call's errno code ("EPERM" -> "permission"); unlisted codes are "sys". */
 export function errnoKind(code: string | undefined): ErrorKind {
-  return (code !== undefined && Object.hasOwn(POLICY, code) ? POLICY[code]!.kind : undefined) ?? "sys";
+  return policyOf(code)?.kind ?? "sys";
+}
+
+/** The hint for an errno code, fit for the caller (root or not), if there is one. */
+export function errnoHint(code: string | undefined, root: boolean = isRoot()): string | undefined {
+  return policyOf(code)?.hint?.(root);
 }
 
 function isRoot(): boolean {
@@ -163,10 +173,10 @@ function isRoot(): boolean {
 export function sysError(what: string, e: unknown, ctx: SysErrorContext = {}): OvError {
   if (e instanceof OvError) return e;
   const code = errCode(e);
-  const policy = code !== undefined && Object.hasOwn(POLICY, code) ? POLICY[code]! : undefined;
-  const path = ctx.path ?? pathOf(e) ?? "?";
+  const policy = policyOf(code);
+  const path = ctx.path ?? pathOf(e);
   const detail = policy?.text ? policy.text(path) : describeCause(e);
-  const hint = policy?.hint?.(ctx.root ?? isRoot());
+  const hint = errnoHint(code, ctx.root ?? isRoot());
   return new OvError(policy?.kind ?? "sys", `${what}: ${detail}`, { cause: e, ...(hint ? { hint } : {}) });
 }
 
@@ -174,9 +184,6 @@ function pathOf(e: unknown): string | undefined {
   const p = e && typeof e === "object" && "path" in e ? (e as { path: unknown }).path : undefined;
   return typeof p === "string" ? p : undefined;
 }
-
-/** sysError under its older name, for filesystem calls. */
-export const fsError = sysError;
 
 /**
  * Runs the undo steps of a failed operation and rethrows `original`: a step

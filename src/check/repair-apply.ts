@@ -10,7 +10,7 @@
  * a layer whose removal failed stays in layers.json.
  */
 import { copyFileSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, unlinkSync, chmodSync } from "node:fs";
-import { OvError, errCode, fsError } from "../errors.ts";
+import { OvError, errCode, sysError } from "../errors.ts";
 import { isMountPoint } from "../mount/mountinfo.ts";
 import { atomicSymlink, atomicWriteFile } from "../store/atomic.ts";
 import { invalidIdReason } from "../store/ids.ts";
@@ -129,7 +129,7 @@ function applyCounts(paths: StorePaths, actions: readonly Action[], locks: HeldL
 
 function asOvError(a: Action, e: unknown): OvError {
   if (e instanceof OvError) return e;
-  return fsError(`Cannot ${a.kind} ${a.file}`, e);
+  return sysError(`Cannot ${a.kind} ${a.file}`, e);
 }
 
 /**

@@ -16,7 +16,7 @@
  * (session.ts).
  */
 import { readdirSync, readFileSync, readlinkSync, statSync, type Dirent } from "node:fs";
-import { describeCause, errCode, fsError } from "../errors.ts";
+import { describeCause, errCode, sysError } from "../errors.ts";
 import { mountPointSet } from "../mount/mountinfo.ts";
 import { invalidIdReason, RESERVED_NAMES } from "../store/ids.ts";
 import { parseLayersJson, type LayerRecord } from "../store/layers-json.ts";
@@ -186,7 +186,7 @@ function mountPoints(): Set<string> {
   try {
     return mountPointSet();
   } catch (e) {
-    throw fsError("Cannot read /proc/self/mountinfo to compare mount counts with what is mounted", e);
+    throw sysError("Cannot read /proc/self/mountinfo to compare mount counts with what is mounted", e);
   }
 }
 

@@ -4,7 +4,7 @@ import { compressionFromCode, type CompressionName } from "../archive/compressio
 import { writeTarball } from "../archive/diff-output.ts";
 import { targetTarball } from "../archive/layer-changes.ts";
 import { resolveDiffTarget } from "../archive/layer-target.ts";
-import { OvError, fsError } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
 import { withLayersRead } from "../store/layer-store.ts";
 import { nowNanos } from "../store/lockfile.ts";
 import { boolFlag, expectPositionals, globalArgs, lastValue } from "./args.ts";
@@ -55,7 +55,7 @@ const cmd = defineCommand({
         try {
           fd = openSync(file, "w", 0o666);
         } catch (e) {
-          throw fsError(`Cannot create ${file}`, e);
+          throw sysError(`Cannot create ${file}`, e);
         }
       }
       try {

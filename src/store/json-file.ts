@@ -19,7 +19,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { errCode, fsError } from "../errors.ts";
+import { errCode, sysError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
 import { LockFile } from "./lockfile.ts";
 
@@ -49,7 +49,7 @@ export function loadRecords<R>(spec: JsonFileSpec<R>): R[] {
     text = readFileSync(spec.file, "utf8");
   } catch (e) {
     if (errCode(e) === "ENOENT") return [];
-    throw fsError(`Cannot read ${spec.file}`, e);
+    throw sysError(`Cannot read ${spec.file}`, e);
   }
   return spec.codec.parse(text, spec.file);
 }
@@ -101,7 +101,7 @@ export function saveRecords<R>(spec: JsonFileSpec<R>, lock: LockFile, records: r
   try {
     atomicWriteFile(spec.file, spec.codec.format(records), { mode: spec.mode ?? 0o600 });
   } catch (e) {
-    throw fsError(`Cannot write ${spec.file}`, e);
+    throw sysError(`Cannot write ${spec.file}`, e);
   }
 }
 
@@ -110,7 +110,7 @@ export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: Recor
   try {
     mkdirSync(dirname(spec.file), { recursive: true, mode: spec.dirMode ?? 0o700 });
   } catch (e) {
-    throw fsError(`Cannot create ${dirname(spec.file)}`, e);
+    throw sysError(`Cannot create ${dirname(spec.file)}`, e);
   }
   const lock = new LockFile(spec.lock);
   lock.lock("write");

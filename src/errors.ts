@@ -153,6 +153,11 @@ export function errnoKind(code: string | undefined): ErrorKind {
   return policyOf(code)?.kind ?? "sys";
 }
 
+/** The policy's sentence for an errno code ("no space left on the device holding PATH (ENOSPC)"), if it has one. */
+export function errnoText(code: string | undefined, path?: string): string | undefined {
+  return policyOf(code)?.text?.(path);
+}
+
 /** The hint for an errno code, fit for the caller (root or not), if there is one. */
 export function errnoHint(code: string | undefined, root: boolean = isRoot()): string | undefined {
   return policyOf(code)?.hint?.(root);
@@ -173,11 +178,10 @@ function isRoot(): boolean {
 export function sysError(what: string, e: unknown, ctx: SysErrorContext = {}): OvError {
   if (e instanceof OvError) return e;
   const code = errCode(e);
-  const policy = policyOf(code);
   const path = ctx.path ?? pathOf(e);
-  const detail = policy?.text ? policy.text(path) : describeCause(e);
+  const detail = errnoText(code, path) ?? describeCause(e);
   const hint = errnoHint(code, ctx.root ?? isRoot());
-  return new OvError(policy?.kind ?? "sys", `${what}: ${detail}`, { cause: e, ...(hint ? { hint } : {}) });
+  return new OvError(errnoKind(code), `${what}: ${detail}`, { cause: e, ...(hint ? { hint } : {}) });
 }
 
 function pathOf(e: unknown): string | undefined {

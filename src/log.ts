@@ -9,7 +9,7 @@
 import type { ConsolaInstance, LogObject } from "consola/core";
 
 let debugEnabled = false;
-let instance: ConsolaInstance | undefined;
+let instance: Promise<ConsolaInstance> | undefined;
 
 export function setDebug(on: boolean): void {
   debugEnabled = on;
@@ -39,11 +39,13 @@ function kindOf(type: LogObject["type"]): LineKind {
   return type === "debug" || type === "trace" || type === "verbose" ? "debug" : type === "warn" ? "warn" : type === "error" || type === "fatal" ? "error" : "info";
 }
 
-async function logger(): Promise<ConsolaInstance> {
-  if (!instance) {
+/** One consola, made on the first line: the promise is kept, so lines queued meanwhile keep their order. */
+function logger(): Promise<ConsolaInstance> {
+  instance ??= (async () => {
     const [{ createConsola }, { writeSync }] = await Promise.all([import("consola/core"), import("node:fs")]);
-    instance = createConsola({
+    return createConsola({
       level: debugEnabled ? 4 : 3,
+      throttle: 0, // every line is written, none folded into "(repeated N times)"
       reporters: [
         {
           log(obj: LogObject) {
@@ -52,7 +54,7 @@ async function logger(): Promise<ConsolaInstance> {
         },
       ],
     });
-  }
+  })();
   return instance;
 }
 

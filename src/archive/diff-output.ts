@@ -16,7 +16,7 @@ function writeAll(fd: number, c: Uint8Array, target: string): void {
   try {
     while (off < c.length) off += writeSync(fd, c, off, c.length - off);
   } catch (e) {
-    throw sysError(`Cannot write the tarball to ${target}`, e);
+    throw sysError(`Cannot write the tarball to ${target}`, e, { path: target });
   }
 }
 

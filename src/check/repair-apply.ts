@@ -129,7 +129,7 @@ function applyCounts(paths: StorePaths, actions: readonly Action[], locks: HeldL
 
 function asOvError(a: Action, e: unknown): OvError {
   if (e instanceof OvError) return e;
-  return sysError(`Cannot ${a.kind} ${a.file}`, e);
+  return sysError(`Cannot ${a.kind} ${a.file}`, e, { path: a.file });
 }
 
 /**

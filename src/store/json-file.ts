@@ -49,7 +49,7 @@ export function loadRecords<R>(spec: JsonFileSpec<R>): R[] {
     text = readFileSync(spec.file, "utf8");
   } catch (e) {
     if (errCode(e) === "ENOENT") return [];
-    throw sysError(`Cannot read ${spec.file}`, e);
+    throw sysError(`Cannot read ${spec.file}`, e, { path: spec.file });
   }
   return spec.codec.parse(text, spec.file);
 }
@@ -101,7 +101,7 @@ export function saveRecords<R>(spec: JsonFileSpec<R>, lock: LockFile, records: r
   try {
     atomicWriteFile(spec.file, spec.codec.format(records), { mode: spec.mode ?? 0o600 });
   } catch (e) {
-    throw sysError(`Cannot write ${spec.file}`, e);
+    throw sysError(`Cannot write ${spec.file}`, e, { path: spec.file });
   }
 }
 

@@ -29,15 +29,7 @@ async function main(argv: string[]): Promise<number> {
       out(`ovlayer version ${VERSION}`);
       return 0;
     }
-    const usage = [
-      "Usage: ovlayer [global flags] COMMAND [flags] [args]",
-      "",
-      "Commands:",
-      ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.description}`),
-      "",
-      "Global flags: --graph/-g DIR, --run/-R DIR, --storage-driver/-s overlay, --storage-opt KEY=VALUE, --debug/-D",
-      "Run 'ovlayer COMMAND --help' for a command's flags.",
-    ].join("\n");
+    const usage = await (await import("./cli/usage.ts")).helpText();
     if (pre.help) {
       out(usage);
       return 0;

@@ -9,7 +9,6 @@ import { setDebug } from "../log.ts";
 import { StorePaths } from "../store/paths.ts";
 import { allValues, boolFlag, globalArgs, lastValue, scanArgs, type ScannedArgs } from "./args.ts";
 import { out } from "./output.ts";
-import { renderUsage } from "./usage.ts";
 
 export interface Ctx {
   verb: string;
@@ -40,7 +39,9 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
   const def = cmd.args as ArgsDef;
   const args = scanArgs(rawArgs, def, verb);
   if (args.help) {
-    out(renderUsage(cmd));
+    // The help path alone loads citty (the command tree) and the renderer.
+    const { helpText } = await import("./usage.ts");
+    out(await helpText(verb));
     return null;
   }
   const debugSet = args.values.has("debug") ? args : rootArgs;

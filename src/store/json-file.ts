@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { errCode, sysError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
-import { LockFile } from "./lockfile.ts";
+import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
 
 /** Pure parse and format of one store file. */
 export interface RecordCodec<R> {
@@ -56,14 +56,7 @@ export function loadRecords<R>(spec: JsonFileSpec<R>): R[] {
 
 /** The records, read under the read lock (no lock when the lock file does not exist yet). */
 export function readRecords<R>(spec: JsonFileSpec<R>): R[] {
-  if (!existsSync(spec.lock)) return loadRecords(spec);
-  const lock = new LockFile(spec.lock);
-  lock.lock("read");
-  try {
-    return loadRecords(spec);
-  } finally {
-    lock.unlock();
-  }
+  return withReadLockIfPresent(spec.lock, () => loadRecords(spec));
 }
 
 /**

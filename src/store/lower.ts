@@ -5,7 +5,8 @@
  *   lower         legacy: `l/<LID>` entries, each a symlink R/overlay/l/<LID> -> ../<ID>/diff
  *   lower-layers  new (containers/container-libs#666): plain layer IDs; the reader appends /diff
  *
- * Pure parsing and formatting; resolving entries against the disk is chain.ts.
+ * Pure parsing and formatting; resolving entries is the chain rule of
+ * chain-eval.ts, answered from the disk by chain.ts.
  */
 import { OvError } from "../errors.ts";
 import { invalidIdReason, invalidLinkNameReason } from "./ids.ts";

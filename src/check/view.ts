@@ -2,15 +2,17 @@
  * What check and repair both derive from a snapshot: the layer records
  * (salvaged when layers.json is damaged), link files, `l/` link targets, and
  * each layer's chain as its `lower-layers`, its `lower` and layers.json's
- * parent links tell it. Pure.
+ * parent links tell it. Pure. Chains are judged by the same rule the verbs
+ * use (store/chain-eval.ts), answered from the snapshot; link files by the
+ * same parser (store/link-file.ts).
  */
 import * as rule from "../store/chain-eval.ts";
 import type { ChainEval, ChainFacts, LinkResolver } from "../store/chain-eval.ts";
+import { MISSING, textOf } from "../store/file-state.ts";
+import type { LayerRecord } from "../store/layers-json.ts";
 import { parseLinkFile, type LinkFile } from "../store/link-file.ts";
 import { MAX_DEPTH, idFromLinkTarget, linkNamesIn } from "../store/lower.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
 import { salvageLayersJson, type Salvage } from "./salvage.ts";
-import { MISSING, textOf } from "../store/file-state.ts";
 import type { LayerDir, StoreSnapshot } from "./snapshot.ts";
 
 export { entryOf, resolvedIds, type ChainEval, type LinkResolver, type Unresolved } from "../store/chain-eval.ts";
@@ -95,15 +97,7 @@ export function evalLower(snap: StoreSnapshot, layer: LayerDir, resolveLink: Lin
 
 /** The resolver readers use: the `l/` symlinks as they are on disk. */
 export function diskResolver(view: StoreView): LinkResolver {
-  return (lid) => {
-    const entry = view.snap.links.get(lid);
-    const link = view.snap.paths.linkPath(lid);
-    if (!entry) return { kind: "link-missing", why: `${link} does not exist` };
-    if (entry.target === null) return { kind: "link-bad", why: `${link} is not a symlink` };
-    const id = view.linkTargets.get(lid);
-    if (!id) return { kind: "link-bad", why: `${link} points to ${JSON.stringify(entry.target)}, not ../<ID>/diff inside the store` };
-    return { id };
-  };
+  return (lid) => rule.linkLookup(view.snap.paths.linkPath(lid), view.snap.links.get(lid)?.target);
 }
 
 /**

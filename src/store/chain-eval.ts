@@ -14,7 +14,7 @@
  *     directory (an `l/<LID>` entry through a symlink `../<ID>/diff`).
  */
 import type { FileState } from "./file-state.ts";
-import { MAX_DEPTH, parseLower, parseLowerLayers, type LowerEntry } from "./lower.ts";
+import { MAX_DEPTH, idFromLinkTarget, parseLower, parseLowerLayers, type LowerEntry } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
 
 /** Whether an ID names a layer: a real directory in R/overlay with a real `diff` directory in it. */
@@ -23,6 +23,18 @@ export type LayerPresence = "ok" | "no-diff" | "missing";
 /** An `l/<LID>` name resolved to a layer ID, or why not. */
 export type LinkLookup = { id: string } | { kind: "link-missing" | "link-bad"; why: string };
 export type LinkResolver = (lid: string) => LinkLookup;
+
+/**
+ * What an `l/<LID>` entry found at `link` (its path) leads to: `target` is
+ * undefined when nothing is there, null when it is not a symlink, else the
+ * symlink's target, which must be `../<ID>/diff` of a valid ID.
+ */
+export function linkLookup(link: string, target: string | null | undefined): LinkLookup {
+  if (target === undefined) return { kind: "link-missing", why: `${link} does not exist` };
+  if (target === null) return { kind: "link-bad", why: `${link} is not a symlink` };
+  const id = idFromLinkTarget(target);
+  return id ? { id } : { kind: "link-bad", why: `${link} points to ${JSON.stringify(target)}, not ../<ID>/diff inside the store` };
+}
 
 /** What the rule needs to know of a store. */
 export interface ChainFacts {

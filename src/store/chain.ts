@@ -9,9 +9,8 @@
  */
 import { lstatSync, readlinkSync } from "node:fs";
 import { OvError, errCode, sysError } from "../errors.ts";
-import { entryOf, evalChain, type ChainFacts, type ChainRead, type ChainSource, type LayerPresence, type LinkResolver } from "./chain-eval.ts";
+import { entryOf, evalChain, linkLookup, type ChainFacts, type ChainRead, type ChainSource, type LayerPresence, type LinkResolver } from "./chain-eval.ts";
 import { readFileState } from "./file-state.ts";
-import { idFromLinkTarget } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
 
 export interface LowerLayer {
@@ -66,19 +65,17 @@ export function diskLinkResolver(paths: StorePaths): LinkResolver {
     const link = paths.linkPath(lid);
     // R/overlay/l must be a real directory: a symlink there is not followed (check sees no links in it either).
     linkDir ??= lstatKind(paths.linkDir, `Cannot stat ${paths.linkDir}`);
-    if (linkDir !== "dir") return { kind: "link-missing", why: `${link} does not exist` };
-    let target: string;
+    if (linkDir !== "dir") return linkLookup(link, undefined);
+    let target: string | null | undefined;
     try {
       target = readlinkSync(link);
     } catch (e) {
       const code = errCode(e);
-      if (code === "ENOENT" || code === "ENOTDIR") return { kind: "link-missing", why: `${link} does not exist` };
-      if (code === "EINVAL") return { kind: "link-bad", why: `${link} is not a symlink` };
-      throw sysError(`Cannot read the link ${link}`, e, { path: link });
+      if (code === "ENOENT" || code === "ENOTDIR") target = undefined;
+      else if (code === "EINVAL") target = null;
+      else throw sysError(`Cannot read the link ${link}`, e, { path: link });
     }
-    const id = idFromLinkTarget(target);
-    if (!id) return { kind: "link-bad", why: `${link} points to ${JSON.stringify(target)}, not ../<ID>/diff inside the store` };
-    return { id };
+    return linkLookup(link, target);
   };
 }
 

@@ -82,7 +82,7 @@ export function createLayer(
   ensureStoreDirs(paths, legacy);
   return updateLayers(paths, async (txn) => {
     const rec = planLayerRecord(txn.records, req, nowNanos());
-    const files = rec.parent ? planChildLowers(paths, rec.parent, legacy) : {};
+    const files = rec.parent ? planChildLowers(paths, rec.parent, legacy, findLayer(txn.records, rec.parent)?.parent) : {};
     txn.records.push(rec);
     txn.save();
     try {

@@ -14,6 +14,7 @@
  * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { OvError, errCode, rollback, sysError } from "../errors.ts";
 import { readChain } from "./chain.ts";
 import { readFileState, textOf } from "./file-state.ts";
@@ -21,7 +22,6 @@ import { generateLinkId, invalidIdReason } from "./ids.ts";
 import { readLinkId } from "./link-file.ts";
 import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
-import { join } from "node:path";
 
 export interface NewLayerFiles {
   /** Content of `lower-layers`, absent for a base layer. */
@@ -42,11 +42,11 @@ function requireLinkId(paths: StorePaths, id: string, why: string): string {
 
 /**
  * Works out the lower files of a new child of `parentId` (reads the parent's
- * files, writes nothing).
+ * files, writes nothing). `grandparent` is the parent's own parent in layers.json.
  */
-export function planChildLowers(paths: StorePaths, parentId: string, legacyLinks: boolean): NewLayerFiles {
+export function planChildLowers(paths: StorePaths, parentId: string, legacyLinks: boolean, grandparent?: string): NewLayerFiles {
   // The parent's chain must be usable (the rule mount and check use): a child would inherit its damage.
-  const read = readChain(paths, parentId, { action: "create a child of" });
+  const read = readChain(paths, parentId, { action: "create a child of", ...(grandparent ? { parent: grandparent } : {}) });
   const chain = read.lowers.map((l) => l.id);
   const out: NewLayerFiles = { lowerLayers: formatLowerLayers([parentId, ...chain]) };
   if (legacyLinks) {

@@ -89,6 +89,29 @@ describe.skipIf(!canMount())("a link file holding ':' or '/'", () => {
   }
 });
 
+describe.skipIf(!canMount())("a child that lost both chain files", () => {
+  let s: TempStore;
+  beforeAll(() => (s = tempStore("ovl-model-nochain-")));
+  afterAll(() => s.cleanup());
+
+  test("is refused by mount and create-layer alike (never taken for a base layer), and reported by check", () => {
+    const p = firstLine(s.ovOk(["create-layer"]));
+    const c = firstLine(s.ovOk(["create-layer", p]));
+    const dir = join(s.graph, "overlay", c);
+    rmSync(join(dir, "lower"));
+    rmSync(join(dir, "lower-layers"));
+    const words = `layers.json names parent ${p}, but it has neither ${join(dir, "lower-layers")} nor ${join(dir, "lower")}`;
+    const m = s.ov(["mount", c]);
+    expect(m.code).toBe(5);
+    expect(m.stderr).toStartWith(`ovlayer: Cannot mount layer ${c}: ${words}\n`);
+    expect(readMountinfo().some((x) => x.mountPoint === join(dir, "merged"))).toBe(false);
+    const cr = s.ov(["create-layer", c]);
+    expect(cr.code).toBe(5);
+    expect(cr.stderr).toStartWith(`ovlayer: Cannot create a child of layer ${c}: ${words}\n`);
+    expect(findings(s).filter((f) => f.layer === c).map((f) => f.code)).toEqual(["lower-missing"]);
+  });
+});
+
 describe.skipIf(!canMount())("errno failures met for real", () => {
   let s: TempStore;
   let fs: string;

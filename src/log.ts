@@ -1,12 +1,15 @@
 /**
- * Logging to stderr, loaded lazily: importing consola costs ~18 ms at start-up,
- * and most calls log nothing. Debug lines are buffered through the same lazy
- * path so `--debug` never changes what goes to stdout.
+ * Every human-facing line on stderr reads `ovlayer: ...`: log lines go
+ * through consola with one reporter (formatLine below), and report.ts
+ * formats errors with the same function. consola is loaded lazily (importing
+ * it costs ~18 ms at start-up) and only its core (no
+ * reporter of its own, no process.stdout). Debug lines are queued through the
+ * same lazy path so `--debug` never changes what goes to stdout.
  */
-import type { ConsolaInstance } from "consola/basic";
+import type { ConsolaInstance, LogObject } from "consola/core";
 
 let debugEnabled = false;
-let instance: ConsolaInstance | undefined;
+let instance: Promise<ConsolaInstance> | undefined;
 
 export function setDebug(on: boolean): void {
   debugEnabled = on;
@@ -16,22 +19,48 @@ export function isDebug(): boolean {
   return debugEnabled;
 }
 
-async function logger(): Promise<ConsolaInstance> {
-  if (!instance) {
-    const { createConsola } = await import("consola/basic");
-    instance = createConsola({
+export type LineKind = "debug" | "info" | "warn" | "error";
+
+const TAGS: Readonly<Record<LineKind, string>> = { debug: "debug: ", info: "", warn: "warning: ", error: "" };
+
+/**
+ * THE formatter of every message line: `ovlayer: ` (and `debug: ` or
+ * `warning: `) before each line of `text`.
+ * @example formatLine("warn", "layer 3f2a: xattr x not set") // "ovlayer: warning: layer 3f2a: xattr x not set\n"
+ */
+export function formatLine(kind: LineKind, text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `ovlayer: ${TAGS[kind]}${l}\n`)
+    .join("");
+}
+
+function kindOf(type: LogObject["type"]): LineKind {
+  return type === "debug" || type === "trace" || type === "verbose" ? "debug" : type === "warn" ? "warn" : type === "error" || type === "fatal" ? "error" : "info";
+}
+
+/** One consola, made on the first line: the promise is kept, so lines queued meanwhile keep their order. */
+function logger(): Promise<ConsolaInstance> {
+  instance ??= (async () => {
+    const [{ createConsola }, { writeSync }] = await Promise.all([import("consola/core"), import("node:fs")]);
+    return createConsola({
       level: debugEnabled ? 4 : 3,
-      stdout: process.stderr,
-      stderr: process.stderr,
-      formatOptions: { date: false, colors: false, compact: true },
+      throttle: 0, // every line is written, none folded into "(repeated N times)"
+      reporters: [
+        {
+          log(obj: LogObject) {
+            writeSync(2, formatLine(kindOf(obj.type), obj.args.map(String).join(" ")));
+          },
+        },
+      ],
     });
-  }
+  })();
   return instance;
 }
 
 const pending: Promise<unknown>[] = [];
 
-function emit(kind: "debug" | "info" | "warn" | "error", msg: string): void {
+function emit(kind: LineKind, msg: string): void {
   pending.push(logger().then((l) => l[kind](msg)));
 }
 

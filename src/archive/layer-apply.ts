@@ -4,7 +4,7 @@
  * layers.json fields containers-storage records after ApplyDiff.
  */
 import { closeSync, openSync, readdirSync, unlinkSync } from "node:fs";
-import { errCode, fsError } from "../errors.ts";
+import { errCode, sysError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
@@ -41,7 +41,7 @@ export function openTarball(file: string | undefined): TarballInput {
   try {
     fd = openSync(file, "r");
   } catch (e) {
-    throw fsError(`Cannot open the layer tarball ${file}`, e);
+    throw sysError(`Cannot open the layer tarball ${file}`, e);
   }
   return {
     fd,
@@ -57,7 +57,7 @@ export function isDiffEmpty(paths: StorePaths, id: string): boolean {
   try {
     return readdirSync(paths.diff(id)).length === 0;
   } catch (e) {
-    throw fsError(`Cannot read the diff directory of layer ${id}`, e);
+    throw sysError(`Cannot read the diff directory of layer ${id}`, e);
   }
 }
 
@@ -66,7 +66,7 @@ export function removeTarSplit(paths: StorePaths, id: string): void {
   try {
     unlinkSync(paths.tarSplit(id));
   } catch (e) {
-    if (errCode(e) !== "ENOENT") throw fsError(`Cannot remove the tar-split file of layer ${id}`, e);
+    if (errCode(e) !== "ENOENT") throw sysError(`Cannot remove the tar-split file of layer ${id}`, e);
   }
 }
 

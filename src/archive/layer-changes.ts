@@ -16,7 +16,7 @@ import type { StorePaths } from "../store/paths.ts";
 /** Compares the layer's merged view with the reference's (or with nothing). */
 function viewChanges(paths: StorePaths, t: DiffTarget): ViewChanges {
   const newRoot = mergedRoot([t.diffDir, ...t.lowers]);
-  const oldRoot = t.reference ? mergedRoot(layerStack(paths, t.reference.id)) : null;
+  const oldRoot = t.reference ? mergedRoot(layerStack(paths, t.reference)) : null;
   return compareViews(newRoot, t.ids, oldRoot, t.reference ? mapperFor(t.reference) : t.ids);
 }
 

@@ -24,8 +24,9 @@ export interface DiffTarget {
 }
 
 /** The diff directories of a layer and its lowers, uppermost first. */
-export function layerStack(paths: StorePaths, id: string): string[] {
-  return [paths.diff(id), ...readChain(paths, id).lowers.map((l) => l.diff)];
+export function layerStack(paths: StorePaths, layer: LayerRecord): string[] {
+  const chain = readChain(paths, layer.id, { action: "compare", ...(layer.parent ? { parent: layer.parent } : {}) });
+  return [paths.diff(layer.id), ...chain.lowers.map((l) => l.diff)];
 }
 
 /**
@@ -34,7 +35,7 @@ export function layerStack(paths: StorePaths, id: string): string[] {
 export function resolveDiffTarget(paths: StorePaths, records: readonly LayerRecord[], ref: string, referenceRef: string | undefined, verb: string): DiffTarget {
   const layer = requireCompleteLayer(records, ref, verb);
   const reference = referenceRef === undefined ? null : requireCompleteLayer(records, referenceRef, verb);
-  const stack = layerStack(paths, layer.id);
+  const stack = layerStack(paths, layer);
   return {
     layer,
     reference: reference === null || reference.id === layer.parent ? null : reference,

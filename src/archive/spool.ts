@@ -7,7 +7,7 @@
 import { closeSync, openSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fsError } from "../errors.ts";
+import { sysError } from "../errors.ts";
 import { writeTarball, type ChunkSource } from "./export/diff-output.ts";
 import type { TarballInput } from "./layer-apply.ts";
 
@@ -23,7 +23,7 @@ export async function spoolTarball(src: ChunkSource, what: string): Promise<Tarb
   try {
     wfd = openSync(path, "wx", 0o600);
   } catch (e) {
-    throw fsError(`Cannot create a temporary file for ${what}`, e);
+    throw sysError(`Cannot create a temporary file for ${what}`, e);
   }
   try {
     rfd = openSync(path, "r");

@@ -9,16 +9,19 @@
  * that fails is reported and the others still run, except that the record of
  * a layer whose removal failed stays in layers.json.
  */
-import { copyFileSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, unlinkSync, chmodSync } from "node:fs";
-import { join } from "node:path";
-import { OvError, errCode, fsError } from "../errors.ts";
+import { copyFileSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, unlinkSync, chmodSync } from "node:fs";
+import { OvError, errCode, sysError } from "../errors.ts";
 import { isMountPoint } from "../mount/mountinfo.ts";
 import { atomicSymlink, atomicWriteFile } from "../store/atomic.ts";
 import { invalidIdReason } from "../store/ids.ts";
-import { formatLayersJson, type LayerRecord } from "../store/layers-json.ts";
+import { removeLayer } from "../store/layout.ts";
+import { loadRecords, saveRecords } from "../store/json-file.ts";
+import { layersFile } from "../store/layer-store.ts";
+import type { LayerRecord } from "../store/layers-json.ts";
 import type { LockFile } from "../store/lockfile.ts";
 import { markerPath } from "../store/mode.ts";
-import { formatMountpoints, parseMountpoints, type MountRecord } from "../store/mountpoints.ts";
+import { mountpointsFile } from "../store/mount-counts.ts";
+import type { MountRecord } from "../store/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { touchesCounts, type Action } from "./actions.ts";
 
@@ -59,9 +62,7 @@ function applyOne(paths: StorePaths, a: Action, locks: HeldLocks, failedRemovals
       if (isMountPoint(paths.merged(a.layer))) {
         throw new OvError("busy", `Cannot remove incomplete layer ${a.layer}: ${paths.merged(a.layer)} is mounted`);
       }
-      rmSync(a.file, { recursive: true, force: true });
-      rmSync(paths.tarSplit(a.layer), { force: true });
-      rmSync(join(paths.layersDir, a.layer), { recursive: true, force: true });
+      removeLayer(paths, a.layer, { keepLink: true }); // its l/ link is a remove-symlink action of its own
       return;
     }
     case "remove-symlink": {
@@ -96,8 +97,7 @@ function applyOne(paths: StorePaths, a: Action, locks: HeldLocks, failedRemovals
       if (!locks.layers) throw new OvError("internal", `write-layers-json without layers.lock held`);
       const records = [...a.records];
       for (const rec of failedRemovals.values()) if (!records.some((r) => r.id === rec.id)) records.push(rec);
-      locks.layers.recordWrite();
-      atomicWriteFile(a.file, formatLayersJson(records), { mode: 0o600 });
+      saveRecords(layersFile(paths), locks.layers, records);
       return;
     }
     case "write-marker":
@@ -118,23 +118,18 @@ function applyCounts(paths: StorePaths, actions: readonly Action[], locks: HeldL
   let records: MountRecord[] = [];
   const rebuild = actions.find((a) => a.kind === "rebuild-mountpoints");
   if (rebuild && rebuild.kind === "rebuild-mountpoints") records = rebuild.records.map((r) => ({ ...r }));
-  else {
-    let text = "";
-    ignoreENOENT(() => (text = readFileSync(paths.mountpointsJson, "utf8")));
-    records = parseMountpoints(text, paths.mountpointsJson);
-  }
+  else records = loadRecords(mountpointsFile(paths));
   for (const a of actions) {
     if (a.kind !== "set-mount-count") continue;
     records = records.filter((r) => r.id !== a.layer);
     if (a.count > 0) records.push({ id: a.layer, path: paths.merged(a.layer), count: a.count });
   }
-  locks.mounts.recordWrite();
-  atomicWriteFile(paths.mountpointsJson, formatMountpoints(records), { mode: 0o600 });
+  saveRecords(mountpointsFile(paths), locks.mounts, records);
 }
 
 function asOvError(a: Action, e: unknown): OvError {
   if (e instanceof OvError) return e;
-  return fsError(`Cannot ${a.kind} ${a.file}`, e);
+  return sysError(`Cannot ${a.kind} ${a.file}`, e, { path: a.file });
 }
 
 /**

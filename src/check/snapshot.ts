@@ -16,19 +16,17 @@
  * (session.ts).
  */
 import { readdirSync, readFileSync, readlinkSync, statSync, type Dirent } from "node:fs";
-import { describeCause, errCode, fsError } from "../errors.ts";
+import { describeCause, errCode, sysError } from "../errors.ts";
 import { mountPointSet } from "../mount/mountinfo.ts";
 import { invalidIdReason, RESERVED_NAMES } from "../store/ids.ts";
 import { parseLayersJson, type LayerRecord } from "../store/layers-json.ts";
 import { linkMode, type LinkMode } from "../store/mode.ts";
 import { parseMountpoints, type MountRecord } from "../store/mountpoints.ts";
 import { LOWER_FILE, LOWER_LAYERS_FILE, type StorePaths } from "../store/paths.ts";
+import { MISSING, readFileState, type FileState } from "../store/file-state.ts";
 import { salvageLayersJson } from "./salvage.ts";
 
-/** A small file of a layer dir: absent, its text, or why it could not be read. */
-export type FileState = { kind: "missing" } | { kind: "text"; text: string } | { kind: "error"; error: string };
-
-export const MISSING: FileState = Object.freeze({ kind: "missing" });
+export { MISSING, type FileState } from "../store/file-state.ts";
 
 /** The files of a layer directory that check and repair look at. */
 export type LayerFileName = "link" | "lower" | "lower-layers";
@@ -76,16 +74,6 @@ export interface StoreSnapshot {
   unreadable: { path: string; error: string }[];
 }
 
-/** Reads a file that a directory listing said exists. */
-function readListed(path: string): FileState {
-  try {
-    return { kind: "text", text: readFileSync(path, "utf8") };
-  } catch (e) {
-    if (errCode(e) === "ENOENT") return MISSING;
-    return { kind: "error", error: describeCause(e) };
-  }
-}
-
 function readJson<T>(path: string, parse: (text: string, file: string) => T): JsonState<T> {
   let text: string;
   try {
@@ -123,7 +111,8 @@ function readLayerDir(paths: StorePaths, id: string, unreadable: StoreSnapshot["
     if (d.isDirectory()) subdirs.add(d.name);
     else files.add(d.name);
   }
-  const file = (name: string, path: string): FileState => (files.has(name) ? readListed(path) : MISSING);
+  // A directory where a file belongs is listed too: reading it fails (EISDIR), as it does for every reader.
+  const file = (name: string, path: string): FileState => (files.has(name) || subdirs.has(name) ? readFileState(path) : MISSING);
   return {
     id,
     subdirs,
@@ -197,7 +186,7 @@ function mountPoints(): Set<string> {
   try {
     return mountPointSet();
   } catch (e) {
-    throw fsError("Cannot read /proc/self/mountinfo to compare mount counts with what is mounted", e);
+    throw sysError("Cannot read /proc/self/mountinfo to compare mount counts with what is mounted", e);
   }
 }
 

@@ -2,12 +2,22 @@
  * What check and repair both derive from a snapshot: the layer records
  * (salvaged when layers.json is damaged), link files, `l/` link targets, and
  * each layer's chain as its `lower-layers`, its `lower` and layers.json's
- * parent links tell it. Pure.
+ * parent links tell it. Pure. Chains are judged by the same rule the verbs
+ * use (store/chain-eval.ts), answered from the snapshot; link files by the
+ * same parser (store/link-file.ts).
  */
-import { MAX_DEPTH, idFromLinkTarget, linkNamesIn, parseLower, parseLowerLayers, type LowerEntry } from "../store/lower.ts";
+import * as rule from "../store/chain-eval.ts";
+import type { ChainEval, ChainFacts, LinkResolver } from "../store/chain-eval.ts";
+import { MISSING, textOf } from "../store/file-state.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
+import { parseLinkFile, type LinkFile } from "../store/link-file.ts";
+import { MAX_DEPTH, idFromLinkTarget, linkNamesIn } from "../store/lower.ts";
 import { salvageLayersJson, type Salvage } from "./salvage.ts";
-import type { FileState, LayerDir, StoreSnapshot } from "./snapshot.ts";
+import type { LayerDir, StoreSnapshot } from "./snapshot.ts";
+
+export { entryOf, resolvedIds, type ChainEval, type LinkResolver, type Unresolved } from "../store/chain-eval.ts";
+export { parseLinkFile, type LinkFile } from "../store/link-file.ts";
+export { textOf } from "../store/file-state.ts";
 
 export interface StoreView {
   snap: StoreSnapshot;
@@ -25,31 +35,6 @@ export interface StoreView {
   linkOwners: Map<string, string[]>;
   /** Layer ID -> the l/ names whose symlinks point at its diff, sorted. */
   pointing: Map<string, string[]>;
-}
-
-export interface LinkFile {
-  /** The link name meant (trailing newlines dropped), or null when there is none. */
-  lid: string | null;
-  /** What is wrong with the file's exact content, or null. */
-  problem: string | null;
-}
-
-/**
- * Parses a `link` file. Upstream's getLower copies the content verbatim into
- * a child's `lower`, so anything but the bare name (a newline included) breaks
- * children made by old tools.
- */
-export function parseLinkFile(text: string): LinkFile {
-  const lid = text.replace(/\n+$/, "");
-  if (lid === "" || /[\s/:\0]/.test(lid) || lid === "." || lid === "..") {
-    return { lid: null, problem: `its content ${JSON.stringify(text)} is not a link name` };
-  }
-  if (lid !== text) return { lid, problem: `its content ${JSON.stringify(text)} ends with a newline, which old tools copy into their children's lower files` };
-  return { lid, problem: null };
-}
-
-export function textOf(f: FileState): string | null {
-  return f.kind === "text" ? f.text : null;
 }
 
 /** Whether the layer has a diff directory. */
@@ -88,97 +73,31 @@ export function buildView(snap: StoreSnapshot): StoreView {
   return { snap, records, ...(salvage ? { salvage } : {}), byId, linkFiles, linkTargets, referencedLinks, linkOwners, pointing };
 }
 
-/** Why one entry of a lower file does not lead to a layer's diff. */
-export interface Unresolved {
-  /** 0-based position. */
-  index: number;
-  raw: string;
-  /** lower-link-missing, lower-link-bad or (lower-|lower-layers-)missing-layer. */
-  kind: "link-missing" | "link-bad" | "missing-layer";
-  why: string;
+/** The store as the chain rule (store/chain-eval.ts) sees it, answered from the snapshot. */
+export function snapshotFacts(snap: StoreSnapshot): ChainFacts {
+  return {
+    paths: snap.paths,
+    file: (id, name) => {
+      const l = snap.layers.get(id);
+      return !l ? MISSING : name === "lower" ? l.lower : l.lowerLayers;
+    },
+    layer: (id) => (!snap.layers.has(id) ? "missing" : hasDiff(snap, id) ? "ok" : "no-diff"),
+  };
 }
 
-/** A lower file judged: absent, unreadable, unusable as a whole, or parsed with each entry resolved or not. */
-export type ChainEval =
-  | { state: "absent" }
-  | { state: "unreadable"; error: string }
-  | { state: "invalid"; kind: "empty" | "malformed" | "too-deep"; problem: string }
-  | { state: "parsed"; entries: LowerEntry[]; ids: (string | null)[]; unresolved: Unresolved[] };
-
-/** Resolves an `l/<LID>` name to a layer ID, or says why not. */
-export type LinkResolver = (lid: string) => { id: string } | { kind: "link-missing" | "link-bad"; why: string };
-
-function judgeText(f: FileState, file: string, parse: (t: string, file: string) => LowerEntry[]): ChainEval | LowerEntry[] {
-  if (f.kind === "missing") return { state: "absent" };
-  if (f.kind === "error") return { state: "unreadable", error: f.error };
-  if (f.text === "") return { state: "invalid", kind: "empty", problem: "the file is empty" };
-  let entries: LowerEntry[];
-  try {
-    entries = parse(f.text, file);
-  } catch (e) {
-    return { state: "invalid", kind: "malformed", problem: (e as Error).message.replace(`${file}: `, "") };
-  }
-  if (entries.length > MAX_DEPTH) {
-    return { state: "invalid", kind: "too-deep", problem: `it names ${entries.length} lower layers, the limit is ${MAX_DEPTH} (max depth exceeded)` };
-  }
-  return entries;
-}
-
-function resolveAll(entries: LowerEntry[], snap: StoreSnapshot, resolveLink: LinkResolver): ChainEval {
-  const ids: (string | null)[] = [];
-  const unresolved: Unresolved[] = [];
-  entries.forEach((e, index) => {
-    let id: string;
-    if (e.kind === "link") {
-      const r = resolveLink(e.lid);
-      if (!("id" in r)) {
-        unresolved.push({ index, raw: e.raw, kind: r.kind, why: r.why });
-        ids.push(null);
-        return;
-      }
-      id = r.id;
-    } else id = e.id;
-    if (!hasDiff(snap, id)) {
-      const why = snap.layers.has(id) ? `layer ${id} has no diff directory` : `layer ${id} has no directory`;
-      unresolved.push({ index, raw: e.raw, kind: "missing-layer", why: e.kind === "link" ? `it points at ${id}, but ${why}` : why });
-      ids.push(null);
-      return;
-    }
-    ids.push(id);
-  });
-  return { state: "parsed", entries, ids, unresolved };
-}
-
-/** Judges a layer's `lower-layers`. */
+/** Judges a layer's `lower-layers` (the chain rule, store/chain-eval.ts). */
 export function evalLowerLayers(snap: StoreSnapshot, layer: LayerDir): ChainEval {
-  const file = snap.paths.lowerLayersFile(layer.id);
-  const r = judgeText(layer.lowerLayers, file, (t, f) => parseLowerLayers(t, f).map((id) => ({ kind: "id", id, raw: id })));
-  return Array.isArray(r) ? resolveAll(r, snap, () => ({ kind: "link-bad", why: "not an ID" })) : r;
+  return rule.evalLowerLayers(snapshotFacts(snap), layer.id);
 }
 
 /** Judges a layer's `lower`, resolving `l/` entries with `resolveLink`. */
 export function evalLower(snap: StoreSnapshot, layer: LayerDir, resolveLink: LinkResolver): ChainEval {
-  const r = judgeText(layer.lower, snap.paths.lowerFile(layer.id), parseLower);
-  return Array.isArray(r) ? resolveAll(r, snap, resolveLink) : r;
+  return rule.evalLower(snapshotFacts(snap), layer.id, resolveLink);
 }
 
 /** The resolver readers use: the `l/` symlinks as they are on disk. */
 export function diskResolver(view: StoreView): LinkResolver {
-  return (lid) => {
-    const entry = view.snap.links.get(lid);
-    const link = view.snap.paths.linkPath(lid);
-    if (!entry) return { kind: "link-missing", why: `${link} does not exist` };
-    if (entry.target === null) return { kind: "link-bad", why: `${link} is not a symlink` };
-    const id = view.linkTargets.get(lid);
-    if (!id) return { kind: "link-bad", why: `${link} points to ${JSON.stringify(entry.target)}, not ../<ID>/diff inside the store` };
-    return { id };
-  };
-}
-
-/** The chain as IDs when every entry resolved, else null. */
-export function resolvedIds(c: ChainEval): string[] | null {
-  if (c.state !== "parsed" || c.unresolved.length) return null;
-  return c.ids as string[];
+  return (lid) => rule.linkLookup(view.snap.paths.linkPath(lid), view.snap.links.get(lid)?.target);
 }
 
 /**
@@ -206,11 +125,6 @@ export function firstDifference(a: readonly string[], b: readonly string[]): num
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return -1;
-}
-
-/** "entry 2 of 5" */
-export function entryOf(index: number, total: number): string {
-  return `entry ${index + 1} of ${total}`;
 }
 
 /** "1 record", "3 records" */

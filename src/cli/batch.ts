@@ -13,14 +13,13 @@
  */
 import { readFileSync } from "node:fs";
 import type { ArgsDef } from "citty";
-import { fsError } from "../errors.ts";
+import { sysError } from "../errors.ts";
 import { boolFlag, expectPositionals, globalArgs, type ScannedArgs } from "./args.ts";
 import { parseBatch } from "./batch-script.ts";
 import { rootArgsRaw, scanOwn } from "./context.ts";
 import { defineCommand } from "./define.ts";
 import { runArgv, verbIndex } from "./dispatch.ts";
-import { renderUsage } from "./usage.ts";
-import { out, flushOut } from "./output.ts";
+import { flushOut } from "./output.ts";
 
 const args = {
   ...globalArgs,
@@ -41,17 +40,14 @@ const cmd = defineCommand({
   meta: { name: "batch", description: "Run commands from a file or stdin, one per line, in one process" },
   args,
   async run({ rawArgs }) {
-    const own = scanOwn(cmd, rawArgs);
-    if (own.help) {
-      out(renderUsage(cmd));
-      return 0;
-    }
+    const own = await scanOwn(cmd, rawArgs);
+    if (!own) return 0;
     const [file] = expectPositionals(own, "batch", 0, 1, "at most one script file");
     let text: string;
     try {
       text = !file || file === "-" ? await Bun.stdin.text() : readFileSync(file, "utf8");
     } catch (e) {
-      throw fsError(`batch: cannot read ${file}`, e);
+      throw sysError(`batch: cannot read ${file}`, e);
     }
     const lines = parseBatch(text);
     const prefix = globalRaw(own);

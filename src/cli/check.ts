@@ -3,6 +3,7 @@ import { formatFinding } from "../check/findings.ts";
 import { runCheck } from "../check/session.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
+import { formatLine } from "../log.ts";
 import { out, toJson, writeErr } from "./output.ts";
 
 const cmd = defineCommand({
@@ -17,8 +18,11 @@ const cmd = defineCommand({
     else for (const f of r.findings) out(formatFinding(f));
     const n = r.findings.length;
     await writeErr(
-      `ovlayer check: ${n ? `${n} problem${n > 1 ? "s" : ""}` : "no problems"} in ${ctx.paths.graphRoot} (${r.layers} layer directories, ${r.mode} store)` +
-        (n ? "; `ovlayer repair --dry-run` shows what repair would do\n" : "\n"),
+      formatLine(
+        "info",
+        `check: ${n ? `${n} problem${n > 1 ? "s" : ""}` : "no problems"} in ${ctx.paths.graphRoot} (${r.layers} layer directories, ${r.mode} store)` +
+          (n ? "; `ovlayer repair --dry-run` shows what repair would do" : ""),
+      ),
     );
     return n ? 1 : 0;
   },

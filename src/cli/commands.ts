@@ -57,5 +57,5 @@ export function findVerb(name: string): { name: string; entry: VerbEntry } | und
 /** One line of the verb list in `ovlayer --help`, aliases in brackets. */
 export function verbLine(name: string, e: VerbEntry): string {
   const aliases = e.aliases?.length ? ` (alias: ${e.aliases.join(", ")})` : "";
-  return `  ${name.padEnd(16)}${e.description}${aliases}`;
+  return `  ${name.length < 16 ? name.padEnd(16) : name + "  "}${e.description}${aliases}`;
 }

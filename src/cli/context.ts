@@ -10,7 +10,6 @@ import { StorePaths } from "../store/paths.ts";
 import { tempInstances } from "../store/temp-dirs.ts";
 import { allValues, boolFlag, globalArgs, lastValue, scanArgs, type ScannedArgs } from "./args.ts";
 import { out } from "./output.ts";
-import { renderUsage } from "./usage.ts";
 
 export interface Ctx {
   verb: string;
@@ -36,9 +35,19 @@ export function rootArgsRaw(): readonly string[] {
   return rootRaw;
 }
 
-/** Scans a verb's own arguments without resolving the store (for verbs that do not open one). */
-export function scanOwn(cmd: CommandDef<any>, rawArgs: readonly string[]): ScannedArgs {
-  return scanArgs(rawArgs, cmd.args as ArgsDef, (cmd.meta as { name: string }).name);
+/**
+ * Scans a verb's own arguments without resolving the store (for verbs that
+ * do not open one, such as `batch`).
+ * @returns null when --help was asked for (usage is already printed).
+ */
+// CommandDef<any>: each verb has its own ArgsDef.
+export async function scanOwn(cmd: CommandDef<any>, rawArgs: readonly string[]): Promise<ScannedArgs | null> {
+  const verb = (cmd.meta as { name: string }).name;
+  const args = scanArgs(rawArgs, cmd.args as ArgsDef, verb);
+  if (!args.help) return args;
+  const { helpText } = await import("./usage.ts");
+  out(await helpText(verb));
+  return null;
 }
 
 function merged(s: ScannedArgs, name: string): string | undefined {
@@ -55,7 +64,9 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
   const def = cmd.args as ArgsDef;
   const args = scanArgs(rawArgs, def, verb);
   if (args.help) {
-    out(renderUsage(cmd));
+    // The help path alone loads citty (the command tree) and the renderer.
+    const { helpText } = await import("./usage.ts");
+    out(await helpText(verb));
     return null;
   }
   const debugSet = args.values.has("debug") ? args : rootArgs;

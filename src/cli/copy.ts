@@ -13,7 +13,7 @@ import { realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineCommand } from "./define.ts";
 import { hostTarball, IdMapper, importTarball, spoolTarball, opaqueXattrFor } from "../archive/layer.ts";
-import { OvError, fsError } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
 import { log } from "../log.ts";
 import { mountLayer, unmountLayer } from "../mount/layer-mount.ts";
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
@@ -54,7 +54,7 @@ async function sourcePath(spec: CopySpec, mounts: Mounts): Promise<string> {
   try {
     real = realpathSync(p);
   } catch (e) {
-    throw fsError(`Cannot copy ${spec.layer}:${spec.path}`, e);
+    throw sysError(`Cannot copy ${spec.layer}:${spec.path}`, e);
   }
   if (real !== root && !real.startsWith(root + "/")) {
     throw new OvError("usage", `Cannot copy ${spec.layer}:${spec.path}: it resolves to ${real}, outside the layer`);
@@ -87,7 +87,7 @@ const cmd = defineCommand({
         try {
           isDir = statSync(src).isDirectory();
         } catch (e) {
-          throw fsError(`Cannot copy ${src}`, e);
+          throw sysError(`Cannot copy ${src}`, e);
         }
         const name = copyDestName(targetPath, src, isDir);
         const input = await spoolTarball(hostTarball(src, { name, what: src, ...(chown ? { chown } : {}) }), `the copy of ${src}`);

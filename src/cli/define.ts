@@ -1,11 +1,17 @@
 /**
  * How a verb is declared: name and description, its flags in citty's
- * ArgsDef shape (args.ts scans them, usage.ts prints them), and a run
- * function that gets the raw arguments and returns the exit code.
+ * ArgsDef shape, and a run function that gets the raw arguments and returns
+ * the exit code.
  *
- * citty is used for its types only: loading it costs about 1 ms of every
- * call's start-up (it imports node:util), and its parser is not needed,
- * every verb scans its own flags with args.ts (bench/README.md).
+ * The division of labour with citty:
+ *   - running a verb never loads citty: main.ts finds the verb, args.ts scans
+ *     its flags (strict about unknown flags, keeping repeated ones, as
+ *     containers-storage does, which citty's parser does not), and loading
+ *     citty would add ~1 ms (node:util) to every call (bench/README.md);
+ *   - citty holds the command tree (tree.ts: every verb as a sub-command,
+ *     its flags loaded on demand), imported only on the `--help` path, which
+ *     renders it in containers-storage's plain style (usage.ts), and by the
+ *     shell-completion and man-page generators that read the same tree.
  */
 import type { ArgsDef } from "citty";
 

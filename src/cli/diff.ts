@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
 import { closeSync, openSync, unlinkSync } from "node:fs";
 import { compressionFromCode, resolveDiffTarget, targetTarball, writeTarball, type CompressionName } from "../archive/layer.ts";
-import { OvError, fsError } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
 import { withLayersRead } from "../store/layer-store.ts";
 import { nowNanos } from "../store/lockfile.ts";
 import { boolFlag, expectPositionals, globalArgs, lastValue } from "./args.ts";
@@ -52,7 +52,7 @@ const cmd = defineCommand({
         try {
           fd = openSync(file, "w", 0o666);
         } catch (e) {
-          throw fsError(`Cannot create ${file}`, e);
+          throw sysError(`Cannot create ${file}`, e);
         }
       }
       try {

@@ -6,7 +6,7 @@
  * separate call would, in the same order.
  */
 import { VERSION } from "../version.ts";
-import { COMMANDS, findVerb, verbLine } from "./commands.ts";
+import { findVerb } from "./commands.ts";
 import { globalArgs, scanArgs } from "./args.ts";
 import { setRootArgs } from "./context.ts";
 import { flushOut, out } from "./output.ts";
@@ -24,18 +24,6 @@ export function verbIndex(argv: readonly string[]): number {
   return i;
 }
 
-function usageText(): string {
-  return [
-    "Usage: ovlayer [global flags] COMMAND [flags] [args]",
-    "",
-    "Commands:",
-    ...Object.entries(COMMANDS).map(([name, c]) => verbLine(name, c)),
-    "",
-    "Global flags: --graph/-g DIR, --run/-R DIR, --storage-driver/-s overlay, --storage-opt KEY=VALUE, --debug/-D",
-    "Run 'ovlayer COMMAND --help' for a command's flags.",
-  ].join("\n");
-}
-
 async function dispatch(argv: readonly string[]): Promise<number> {
   const i = verbIndex(argv);
   const verb = argv[i];
@@ -46,11 +34,12 @@ async function dispatch(argv: readonly string[]): Promise<number> {
       out(`ovlayer version ${VERSION}`);
       return 0;
     }
+    const usage = await (await import("./usage.ts")).helpText();
     if (pre.help) {
-      out(usageText());
+      out(usage);
       return 0;
     }
-    await Bun.write(Bun.stderr, usageText() + "\n");
+    await Bun.write(Bun.stderr, usage + "\n");
     return 2;
   }
   const entry = findVerb(verb)?.entry;

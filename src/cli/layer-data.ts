@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync } from "node:fs";
 import { defineCommand } from "./define.ts";
-import { fsError } from "../errors.ts";
+import { sysError } from "../errors.ts";
 import { log } from "../log.ts";
 import { copyFd, layerDataPath, listLayerData, setLayerData } from "../store/layer-data.ts";
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
@@ -33,7 +33,7 @@ function openOrFail(file: string, flags: string, what: string): number {
   try {
     return openSync(file, flags, 0o644);
   } catch (e) {
-    throw fsError(`Cannot open ${what} ${file}`, e);
+    throw sysError(`Cannot open ${what} ${file}`, e);
   }
 }
 

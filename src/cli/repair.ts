@@ -13,6 +13,7 @@ import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson, writeErr } from "./output.ts";
 import { formatError } from "./report.ts";
+import { formatLine } from "../log.ts";
 
 const cmd = defineCommand({
   meta: {
@@ -53,17 +54,17 @@ export async function reportChange(verb: string, r: ChangeResult, json: boolean)
   }
   let err = "";
   if (!json) {
-    for (const f of r.failed) err += `ovlayer ${verb}: failed: ${describeAction(f.action)}\n  ${formatError(f.error).text.trimEnd()}\n`;
+    for (const f of r.failed) err += formatLine("error", `${verb}: failed: ${describeAction(f.action)}`) + formatError(f.error).text;
     const label = verb === "migrate" ? "blocked by" : "cannot fix";
-    for (const f of r.remaining) err += `ovlayer ${verb}: ${label}: ${formatFinding(f)}\n`;
+    for (const f of r.remaining) err += formatLine("info", `${verb}: ${label}: ${formatFinding(f)}`);
   }
   const n = r.actions.length;
   const left = r.remaining.length
     ? `; ${r.remaining.length} problem${r.remaining.length > 1 ? "s" : ""} ${verb === "migrate" ? "block it (run `ovlayer repair` first)" : "left that repair cannot fix"}`
     : "";
-  if (n === 0) err += `ovlayer ${verb}: nothing to do (${r.layers} layer directories, ${r.mode} store)${left}\n`;
-  else if (r.dryRun) err += `ovlayer ${verb}: dry run: ${n} action${n > 1 ? "s" : ""} planned, none done${left}\n`;
-  else err += `ovlayer ${verb}: ${n - r.failed.length} of ${n} action${n > 1 ? "s" : ""} done${r.failed.length ? `, ${r.failed.length} failed` : ""}${left}\n`;
+  if (n === 0) err += formatLine("info", `${verb}: nothing to do (${r.layers} layer directories, ${r.mode} store)${left}`);
+  else if (r.dryRun) err += formatLine("info", `${verb}: dry run: ${n} action${n > 1 ? "s" : ""} planned, none done${left}`);
+  else err += formatLine("info", `${verb}: ${n - r.failed.length} of ${n} action${n > 1 ? "s" : ""} done${r.failed.length ? `, ${r.failed.length} failed` : ""}${left}`);
   await writeErr(err);
   if (r.failed.length) return EXIT_CODES[r.failed[0]!.error.kind];
   return r.remaining.length ? 1 : 0;

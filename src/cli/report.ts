@@ -1,23 +1,24 @@
 /**
- * How errors reach the user: one line "ovlayer: <message>" on stderr, a
+ * How errors reach the user: "ovlayer: <message>" on stderr (log.ts
+ * formatLine, the one formatter of message lines), then any failed undo, a
  * "hint:" line when there is one, the stack with --debug, and the exit code
  * of the error's kind (errors.ts).
  */
 import { EXIT_CODES, OvError } from "../errors.ts";
-import { isDebug } from "../log.ts";
+import { formatLine, isDebug } from "../log.ts";
 import { SysError } from "../sys/libc.ts";
 
 export function formatError(e: unknown): { text: string; code: number } {
   let text: string;
   let code: number;
   if (e instanceof OvError) {
-    text = `ovlayer: ${e.message}\n` + (e.hint ? `hint: ${e.hint}\n` : "");
+    text = formatLine("error", e.message) + e.also.map((a) => formatLine("error", a)).join("") + (e.hint ? `hint: ${e.hint}\n` : "");
     code = EXIT_CODES[e.kind];
   } else if (e instanceof SysError) {
-    text = `ovlayer: ${e.message}\n`;
+    text = formatLine("error", e.message);
     code = EXIT_CODES.sys;
   } else {
-    text = `ovlayer: internal error: ${e instanceof Error ? e.message : String(e)}\n`;
+    text = formatLine("error", `internal error: ${e instanceof Error ? e.message : String(e)}`);
     code = EXIT_CODES.internal;
   }
   if (isDebug() && e instanceof Error && e.stack) text += e.stack + "\n";

@@ -10,7 +10,7 @@
 import { chownSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
-import { OvError, ROOT_HINT, errCode, fsError } from "../errors.ts";
+import { OvError, errCode, sysError } from "../errors.ts";
 import { log } from "../log.ts";
 import { readChain } from "../store/chain.ts";
 import { findLayer, isReadOnlyLayer, requireComplete, type LayerRecord } from "../store/layers-json.ts";
@@ -55,7 +55,7 @@ function clearVolatileMarker(work: string): void {
     rmSync(join(work, "work", "incompat", "volatile"), { recursive: true, force: true });
   } catch (e) {
     if (errCode(e) === "ENOTDIR") return; // a broken work dir cannot hold the marker; the mount reports it
-    throw fsError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);
+    throw sysError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);
   }
 }
 
@@ -83,7 +83,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       }
       if (current && current.count > 0) log.debug(`layer ${rec.id}: count ${current.count} in ${paths.mountpointsJson} is stale (not in mountinfo), starting over`);
       const options = [...store.overlay.mountOptions, ...(mo.options ?? [])];
-      const chain = readChain(paths, rec.id);
+      const chain = readChain(paths, rec.id, { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) });
       const label = mo.label ?? rec.mountlabel;
       const req = {
         layerId: rec.id,
@@ -110,7 +110,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       try {
         mkdirSync(merged, { mode: 0o700 });
       } catch (e) {
-        if (errCode(e) !== "EEXIST") throw fsError(`Cannot create mount point ${merged}`, e);
+        if (errCode(e) !== "EEXIST") throw sysError(`Cannot create mount point ${merged}`, e);
       }
       if (!req.readOnly) clearVolatileMarker(paths.work(rec.id));
       const applied = applyPlan(plan, strategies, sys, kernel.pageSize);
@@ -140,11 +140,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
 
 function wrapSys(e: unknown, what: string): OvError {
   if (e instanceof OvError) return e;
-  if (e instanceof SysError) {
-    const perm = e.code === "EPERM" || e.code === "EACCES";
-    return new OvError(perm ? "permission" : "sys", `${what}: ${e.message}`, { cause: e, hint: perm ? ROOT_HINT : undefined });
-  }
-  return fsError(what, e);
+  return sysError(what, e);
 }
 
 /**
@@ -166,19 +162,19 @@ export function detachMerged(merged: string, sys: MountSys = realSys): void {
     gid = st.gid;
   } catch (e) {
     if (errCode(e) === "ENOENT") return;
-    throw fsError(`Cannot stat ${merged}`, e);
+    throw sysError(`Cannot stat ${merged}`, e);
   }
   const fresh = `${merged}.1`;
   try {
     mkdirSync(fresh, { mode: 0o700 });
   } catch (e) {
-    if (errCode(e) !== "EEXIST") throw fsError(`Cannot create ${fresh}`, e);
+    if (errCode(e) !== "EEXIST") throw sysError(`Cannot create ${fresh}`, e);
   }
   try {
     if (uid !== 0 || gid !== 0) chownSync(fresh, uid, gid);
     renameSync(fresh, merged);
   } catch (e) {
-    throw fsError(`Cannot replace mount point ${merged} by a fresh directory`, e);
+    throw sysError(`Cannot replace mount point ${merged} by a fresh directory`, e);
   }
 }
 

@@ -8,7 +8,7 @@
  * create layers do it too (prepareHome), as upstream does at store start.
  */
 import { mkdirSync } from "node:fs";
-import { OvError } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
 import { SysError } from "../sys/libc.ts";
 import { MS } from "./mount-options.ts";
 import { readMountinfo } from "./mountinfo.ts";
@@ -50,6 +50,6 @@ export function prepareHome(home: string, skipMountHome: boolean, sys: MountSys)
     return makeHomePrivate(home, sys);
   } catch (e) {
     if (e instanceof SysError && (e.code === "EPERM" || e.code === "EACCES")) return null;
-    throw new OvError("sys", `Cannot make the overlay home ${home} a private mount: ${(e as Error).message}`, { cause: e });
+    throw sysError(`Cannot make the overlay home ${home} a private mount`, e);
   }
 }

@@ -4,7 +4,7 @@
  * closed every fd it opened and put the cwd back; the caller then tries the
  * next strategy when the failure is one that strategy avoids.
  */
-import { OvError, ROOT_HINT, errnoKind } from "../errors.ts";
+import { OvError, errnoHint, errnoKind, errnoText } from "../errors.ts";
 import { SysError } from "../sys/libc.ts";
 import { fdData, type MountPlan, type Strategy } from "./plan.ts";
 import { mountAttrs, splitOption, superblockFlagNames } from "./mount-options.ts";
@@ -201,12 +201,14 @@ export function applyPlan(plan: MountPlan, strategies: readonly Strategy[], sys:
         fellBack.push(err.message);
         continue;
       }
-      const kind = errnoKind(err.errno);
       const before = fellBack.length ? ` (after ${fellBack.join("; ")})` : "";
+      // The errno policy's kind and hint (errors.ts); the message keeps the strategy's text and the kernel's words.
+      const hint = errnoHint(err.errno);
+      const text = errnoText(err.errno, plan.req.merged);
       throw new OvError(
-        kind,
-        `Cannot mount layer ${plan.req.layerId} with ${plan.lowerdirs.length} lower dir${plan.lowerdirs.length === 1 ? "" : "s"} using the ${err.strategy} strategy: ${err.message.replace(/^\w+: /, "")}${before}`,
-        { cause: e, hint: kind === "permission" ? ROOT_HINT : undefined },
+        errnoKind(err.errno),
+        `Cannot mount layer ${plan.req.layerId} with ${plan.lowerdirs.length} lower dir${plan.lowerdirs.length === 1 ? "" : "s"} using the ${err.strategy} strategy: ${err.message.replace(/^\w+: /, "")}${before}${text ? `: ${text}` : ""}`,
+        { cause: e, ...(hint ? { hint } : {}) },
       );
     }
   }

@@ -1,15 +1,16 @@
 /**
- * Reads a layer's chain of lower layers from disk, strictly inside the store.
- *
- * `lower-layers` is preferred; `lower` is read only when `lower-layers` does
- * not exist (ENOENT); any other error is an error, never a silent fallback.
- * Every entry must resolve to an existing layer's diff directory in R/overlay:
- * an `l/<LID>` entry must be a symlink to `../<ID>/diff`, an ID entry a valid
- * ID with a diff dir. Reading never writes (no symlink is recreated here).
+ * Reads a layer's chain of lower layers from disk, strictly inside the store,
+ * for every verb that uses one (mount, diff/changes/diffsize, create-layer):
+ * the chain rule of chain-eval.ts, answered by syscalls made only as the rule
+ * asks (so `lower` is not even opened when `lower-layers` exists), and its
+ * problems turned into errors. check/repair apply the same rule to their
+ * snapshot (check/view.ts). Reading never writes: a lost link is reported,
+ * not recreated.
  */
-import { lstatSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { OvError, describeCause, errCode } from "../errors.ts";
-import { idFromLinkTarget, parseLower, parseLowerLayers, type LowerEntry } from "./lower.ts";
+import { lstatSync, readlinkSync } from "node:fs";
+import { OvError, errCode, sysError } from "../errors.ts";
+import { entryOf, evalChain, linkLookup, type ChainFacts, type ChainRead, type ChainSource, type LayerPresence, type LinkResolver } from "./chain-eval.ts";
+import { readFileState } from "./file-state.ts";
 import type { StorePaths } from "./paths.ts";
 
 export interface LowerLayer {
@@ -19,111 +20,119 @@ export interface LowerLayer {
   diff: string;
 }
 
-export type ChainSource = "lower-layers" | "lower" | "none";
-
 export interface Chain {
   /** Which file the chain came from; "none" for a base layer. */
   source: ChainSource;
   /** The file read (absent for a base layer). */
   file?: string;
+  /** Its content. */
+  text?: string;
   /** Lower layers, uppermost (the parent) first. */
   lowers: LowerLayer[];
 }
 
-/** Reads a small file, or null on ENOENT; other errors are thrown as OvError. */
-export function readOptional(path: string): string | null {
+/** lstat that says "missing" for ENOENT/ENOTDIR and throws the errno policy's error for the rest. */
+function lstatKind(path: string, what: string): "dir" | "other" | "missing" {
   try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    if (errCode(e) === "ENOENT") return null;
-    throw new OvError(errCode(e) === "EACCES" ? "permission" : "sys", `Cannot read ${path}: ${describeCause(e)}`, { cause: e });
-  }
-}
-
-export interface ChainEntries {
-  source: ChainSource;
-  /** The file read (absent for a base layer). */
-  file?: string;
-  /** Its content, unparsed. */
-  text?: string;
-  entries: LowerEntry[];
-}
-
-/** The raw entries of a layer's chain, without resolving them. */
-export function readChainEntries(paths: StorePaths, id: string): ChainEntries {
-  const llFile = paths.lowerLayersFile(id);
-  const ll = readOptional(llFile);
-  if (ll !== null) {
-    return { source: "lower-layers", file: llFile, text: ll, entries: parseLowerLayers(ll, llFile).map((i) => ({ kind: "id", id: i, raw: i })) };
-  }
-  const lFile = paths.lowerFile(id);
-  const l = readOptional(lFile);
-  if (l !== null) return { source: "lower", file: lFile, text: l, entries: parseLower(l, lFile) };
-  return { source: "none", entries: [] };
-}
-
-/**
- * Resolves a legacy `l/<LID>` link to the ID of the layer it points at.
- * @throws {OvError} corrupt when the link is missing, not a symlink, or points elsewhere.
- */
-export function resolveLink(paths: StorePaths, lid: string, file: string): string {
-  const link = paths.linkPath(lid);
-  let target: string;
-  try {
-    target = readlinkSync(link);
+    return lstatSync(path).isDirectory() ? "dir" : "other";
   } catch (e) {
     const code = errCode(e);
-    const what = code === "ENOENT" ? "does not exist" : code === "EINVAL" ? "is not a symlink" : describeCause(e);
-    throw new OvError("corrupt", `${file}: entry l/${lid}: ${link} ${what}`, {
-      cause: e,
-      hint: "run `ovlayer repair` to recreate lost l/ links from the layers' link files",
-    });
+    if (code === "ENOENT" || code === "ENOTDIR") return "missing";
+    throw sysError(what, e, { path });
   }
-  const lowerId = idFromLinkTarget(target);
-  if (!lowerId) {
-    throw new OvError("corrupt", `${file}: entry l/${lid}: ${link} points to ${JSON.stringify(target)}, not ../<ID>/diff inside the store`);
-  }
-  return lowerId;
 }
 
-function checkDiffDir(paths: StorePaths, lowerId: string, file: string, raw: string): string {
-  const diff = paths.diff(lowerId);
-  let ok = false;
-  try {
-    ok = statSync(diff).isDirectory();
-  } catch (e) {
-    if (errCode(e) !== "ENOENT") throw new OvError("sys", `${file}: entry ${raw}: cannot stat ${diff}: ${describeCause(e)}`, { cause: e });
-  }
-  if (!ok) throw new OvError("corrupt", `${file}: entry ${raw}: layer ${lowerId} has no diff directory ${diff}`);
-  return diff;
+/** The store as the chain rule sees it, read from disk. */
+export function diskFacts(paths: StorePaths): ChainFacts {
+  return {
+    paths,
+    file: (id, name) => readFileState(name === "lower" ? paths.lowerFile(id) : paths.lowerLayersFile(id)),
+    layer(id): LayerPresence {
+      const what = `Cannot stat layer ${id}`;
+      // diff first: one lstat decides the common case with the one below.
+      const diff = lstatKind(paths.diff(id), what);
+      const dir = lstatKind(paths.layer(id), what);
+      if (dir !== "dir") return "missing";
+      return diff === "dir" ? "ok" : "no-diff";
+    },
+  };
 }
 
-/** Resolves one entry to a lower layer, checking that its diff dir exists. */
-export function resolveEntry(paths: StorePaths, entry: LowerEntry, file: string): LowerLayer {
-  if (entry.kind === "link") {
-    const lowerId = resolveLink(paths, entry.lid, file);
-    return { id: lowerId, diff: checkDiffDir(paths, lowerId, file, entry.raw) };
+/** `l/<LID>` resolved through the symlink on disk. */
+export function diskLinkResolver(paths: StorePaths): LinkResolver {
+  let linkDir: "dir" | "other" | "missing" | undefined;
+  return (lid) => {
+    const link = paths.linkPath(lid);
+    // R/overlay/l must be a real directory: a symlink there is not followed (check sees no links in it either).
+    linkDir ??= lstatKind(paths.linkDir, `Cannot stat ${paths.linkDir}`);
+    if (linkDir !== "dir") return linkLookup(link, undefined);
+    let target: string | null | undefined;
+    try {
+      target = readlinkSync(link);
+    } catch (e) {
+      const code = errCode(e);
+      if (code === "ENOENT" || code === "ENOTDIR") target = undefined;
+      else if (code === "EINVAL") target = null;
+      else throw sysError(`Cannot read the link ${link}`, e, { path: link });
+    }
+    return linkLookup(link, target);
+  };
+}
+
+const REPAIR_HINT = "run `ovlayer check` to see every problem and `ovlayer repair` to fix them";
+
+/**
+ * The error a verb raises for a chain with problems, or null for a usable one.
+ * @param action "mount" -> "Cannot mount layer X: ..."
+ */
+export function chainError(read: ChainRead, id: string, action: string): OvError | null {
+  const c = read.eval;
+  const file = read.file ?? "";
+  const head = `Cannot ${action} layer ${id}`;
+  switch (c.state) {
+    case "absent":
+      return null;
+    case "unreadable":
+      return sysError(`${head}: cannot read ${file}`, c.cause ?? new Error(c.error), { path: file });
+    case "invalid":
+      if (c.kind === "too-deep") return new OvError("unsupported", `${head}: ${file}: ${c.problem}`);
+      return new OvError("corrupt", `${head}: ${file}: ${c.problem}`, { hint: REPAIR_HINT });
+    case "parsed": {
+      const u = c.unresolved[0];
+      if (!u) return null;
+      const more = c.unresolved.length > 1 ? ` (and ${c.unresolved.length - 1} more of its entries do not resolve)` : "";
+      return new OvError("corrupt", `${head}: ${file}: entry ${u.raw} (${entryOf(u.index, c.entries.length)}): ${u.why}${more}`, { hint: REPAIR_HINT });
+    }
   }
-  // A bare entry in `lower` may still be a symlink in R/overlay (never made by
-  // containers-storage, but the format allows it): only a real directory counts.
-  const dir = paths.layer(entry.id);
-  let st;
-  try {
-    st = lstatSync(dir);
-  } catch (e) {
-    if (errCode(e) === "ENOENT") throw new OvError("corrupt", `${file}: entry ${entry.raw}: layer ${entry.id} does not exist (${dir})`);
-    throw new OvError("sys", `${file}: entry ${entry.raw}: cannot stat ${dir}: ${describeCause(e)}`, { cause: e });
-  }
-  if (!st.isDirectory()) throw new OvError("corrupt", `${file}: entry ${entry.raw}: ${dir} is not a layer directory`);
-  return { id: entry.id, diff: checkDiffDir(paths, entry.id, file, entry.raw) };
+}
+
+export interface ReadChainOptions {
+  /** What the caller is doing, for the message: "mount" -> "Cannot mount layer X: ...". */
+  action?: string;
+  /** The parent layers.json records: a layer with a parent and neither lower file is refused. */
+  parent?: string;
 }
 
 /**
  * Reads and resolves the whole chain of layer `id`.
- * @throws {OvError} corrupt naming the file and the entry that does not resolve.
+ * @throws {OvError} corrupt naming the file and the entry that does not resolve;
+ *   unsupported "max depth exceeded" past lower.ts MAX_DEPTH entries; the errno's kind when a file cannot be read.
  */
-export function readChain(paths: StorePaths, id: string): Chain {
-  const { source, file, entries } = readChainEntries(paths, id);
-  const lowers = entries.map((e) => resolveEntry(paths, e, file!));
-  return file === undefined ? { source, lowers } : { source, file, lowers };
+export function readChain(paths: StorePaths, id: string, opts: ReadChainOptions = {}): Chain {
+  const read = evalChain(diskFacts(paths), id, diskLinkResolver(paths));
+  const action = opts.action ?? "read the chain of";
+  const err = chainError(read, id, action);
+  if (err) throw err;
+  if (read.source === "none" && opts.parent !== undefined) {
+    throw new OvError(
+      "corrupt",
+      `Cannot ${action} layer ${id}: layers.json names parent ${opts.parent}, but it has neither ${paths.lowerLayersFile(id)} nor ${paths.lowerFile(id)}`,
+      { hint: REPAIR_HINT },
+    );
+  }
+  const ids = read.eval.state === "parsed" ? (read.eval.ids as string[]) : [];
+  const chain: Chain = { source: read.source, lowers: ids.map((l) => ({ id: l, diff: paths.diff(l) })) };
+  if (read.file !== undefined) chain.file = read.file;
+  if (read.text !== undefined) chain.text = read.text;
+  return chain;
 }

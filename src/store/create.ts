@@ -5,7 +5,7 @@
  * containers-storage recognise and clean up), then the directory is made,
  * then the flag is cleared.
  */
-import { OvError } from "../errors.ts";
+import { OvError, rollback } from "../errors.ts";
 import { generateId, validateId, validateName } from "./ids.ts";
 import {
   clearFlag,
@@ -16,7 +16,7 @@ import {
   READONLY_FLAG,
   type LayerRecord,
 } from "./layers-json.ts";
-import { createLayerDirs, planChildLowers, removeLayerDirs } from "./layout.ts";
+import { createLayerDirs, planChildLowers, removeLayer } from "./layout.ts";
 import { nowNanos } from "./lockfile.ts";
 import { ensureStoreDirs, updateLayers, type LayerTxn } from "./layer-store.ts";
 import { linkMode } from "./mode.ts";
@@ -82,20 +82,22 @@ export function createLayer(
   ensureStoreDirs(paths, legacy);
   return updateLayers(paths, async (txn) => {
     const rec = planLayerRecord(txn.records, req, nowNanos());
-    const files = rec.parent ? planChildLowers(paths, rec.parent, legacy) : {};
+    const files = rec.parent ? planChildLowers(paths, rec.parent, legacy, findLayer(txn.records, rec.parent)?.parent) : {};
     txn.records.push(rec);
     txn.save();
     try {
       createLayerDirs(paths, rec.id, rec.parent, files, legacy);
       if (fill) await fill(rec, txn);
     } catch (e) {
-      try {
-        removeLayerDirs(paths, rec.id);
-      } finally {
-        txn.records = txn.records.filter((r) => r !== rec);
-        txn.save();
-      }
-      throw e;
+      // A failed undo is reported after the original error, never instead of it.
+      rollback(
+        e,
+        () => removeLayer(paths, rec.id),
+        () => {
+          txn.records = txn.records.filter((r) => r !== rec);
+          txn.save();
+        },
+      );
     }
     clearFlag(rec, INCOMPLETE_FLAG);
     txn.save();

@@ -12,7 +12,7 @@
  */
 import { closeSync, openSync, readSync, type BigIntStats } from "node:fs";
 import { createHash } from "node:crypto";
-import { OvError, describeCause } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
 import { Crc64 } from "../archive/tarsplit/crc64.ts";
 import { fileType, lstatOrNull, S_IFDIR, S_IFREG, sortedNames } from "../archive/export/fs-info.ts";
 import { dedupeRange } from "../sys/dedupe.ts";
@@ -128,7 +128,7 @@ export function dedupDirs(diffDirs: readonly string[], method: HashMethod): Dedu
   } catch (e) {
     if (e instanceof NotSupported) return { Deduped: deduped, unsupported: true };
     if (e instanceof OvError) throw e;
-    throw new OvError("sys", `Cannot deduplicate: ${describeCause(e)}`, { cause: e });
+    throw sysError("Cannot deduplicate", e);
   }
   return { Deduped: deduped, unsupported: false };
 }

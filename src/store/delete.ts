@@ -8,10 +8,9 @@
  * crash half-way leaves a layer that `repair` (and containers-storage on its
  * next write) finishes deleting.
  */
-import { rmSync } from "node:fs";
 import { OvError } from "../errors.ts";
 import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
-import { removeLayerDirs } from "./layout.ts";
+import { removeLayer } from "./layout.ts";
 import { updateLayers } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
 import { readContainers, readImages } from "./peers.ts";
@@ -62,17 +61,9 @@ export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean,
     }
     setFlag(rec, INCOMPLETE_FLAG, true);
     txn.save();
-    removeLayerFiles(paths, rec.id);
+    removeLayer(paths, rec.id);
     txn.records = txn.records.filter((r) => r !== rec);
     txn.save();
     return rec.id;
   });
-}
-
-/** Removes everything a layer owns on disk: its directory and link, tar-split, big data items. */
-export function removeLayerFiles(paths: StorePaths, id: string): void {
-  removeLayerDirs(paths, id);
-  rmSync(paths.tarSplit(id), { force: true });
-  // R/overlay-layers/<ID>/ holds the layer's big data items (layer-data.ts).
-  rmSync(paths.layerDataDir(id), { recursive: true, force: true });
 }

@@ -9,10 +9,10 @@
  */
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { errCode, fsError } from "../errors.ts";
+import { errCode, sysError } from "../errors.ts";
 import { invalidIdReason, isGeneratedId } from "./ids.ts";
 import { updateLayers } from "./layer-store.ts";
-import { removeLayerDirs } from "./layout.ts";
+import { removeLayer } from "./layout.ts";
 import type { StorePaths } from "./paths.ts";
 
 const TAR_SPLIT_SUFFIX = ".tar-split.gz";
@@ -37,7 +37,7 @@ function list(dir: string): { name: string; dir: boolean }[] {
     return readdirSync(dir, { withFileTypes: true }).map((d) => ({ name: d.name, dir: d.isDirectory() }));
   } catch (e) {
     if (errCode(e) === "ENOENT") return [];
-    throw fsError(`Cannot list ${dir}`, e);
+    throw sysError(`Cannot list ${dir}`, e);
   }
 }
 
@@ -55,7 +55,7 @@ export function removeLeftoverLayerDirs(paths: StorePaths, known: ReadonlySet<st
   );
   for (const name of names) {
     unmountBelow(paths.layer(name));
-    removeLayerDirs(paths, name);
+    removeLayer(paths, name);
   }
   return names.map((n) => paths.layer(n));
 }
@@ -78,7 +78,7 @@ export function collectLayerGarbage(paths: StorePaths, unmountBelow: (dir: strin
       try {
         rmSync(p, { recursive: true, force: true });
       } catch (e) {
-        throw fsError(`Cannot remove ${p}`, e);
+        throw sysError(`Cannot remove ${p}`, e);
       }
       removed.push(p);
     }

@@ -5,7 +5,7 @@
  * escape or collide with the driver's own entries is refused before a path is
  * built from it.
  */
-import { OvError } from "../errors.ts";
+import { OvError, utf8Length } from "../errors.ts";
 
 /** Entries of R/overlay that are not layers: the overlay driver's own (README.md, "Verbs"). */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
@@ -15,6 +15,9 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "backingFsBlockDev",
   ".has-mount-program",
 ]);
+
+/** The longest layer ID: it is a directory name, and NAME_MAX is 255 bytes. */
+export const MAX_ID_BYTES = 255;
 
 /** The rules every identifier the user gives (ID or name) must follow. */
 function invalidBasicReason(value: string): string | null {
@@ -32,7 +35,8 @@ export function invalidIdReason(value: string): string | null {
   if (/[\x00-\x1f\x7f]/.test(value)) return "it contains a control character (a newline?)";
   if (value.includes(":")) return "it contains ':' (the lower file separator)";
   if (value.includes(",")) return "it contains ',' (the mount option separator)";
-  if (value.length > 255) return `it is ${value.length} bytes long, the limit is 255`;
+  // A directory name: the kernel's limit is 255 bytes (NAME_MAX), not 255 UTF-16 units.
+  if (value.length > MAX_ID_BYTES / 3 && utf8Length(value) > MAX_ID_BYTES) return `it is ${utf8Length(value)} bytes long in UTF-8, the limit is ${MAX_ID_BYTES}`;
   if (RESERVED_NAMES.has(value)) return `'${value}' is reserved by the overlay driver`;
   return null;
 }
@@ -93,6 +97,21 @@ export function linkIdFromBytes(bytes: Uint8Array): string {
 /** A fresh random short `l/` link name. */
 export function generateLinkId(): string {
   return linkIdFromBytes(randomBytes(LINK_ID_LENGTH));
+}
+
+/**
+ * Why `name` cannot be an `l/` link name, or null. Upstream copies the name
+ * verbatim into children's `lower` files (joined by ':') and appends it to
+ * R/overlay/l/, so a ':', a '/', a dot name or a blank would change what
+ * every child reads.
+ */
+export function invalidLinkNameReason(name: string): string | null {
+  if (name === "") return "it is empty";
+  if (name === "." || name === "..") return `it is '${name}'`;
+  if (name.includes("/")) return "it contains '/'";
+  if (name.includes(":")) return "it contains ':' (the lower file separator)";
+  if (/[\s\0]/.test(name)) return "it contains a blank or control character";
+  return null;
 }
 
 export function isLinkId(value: string): boolean {

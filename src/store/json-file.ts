@@ -8,6 +8,7 @@
  * - `readRecords()` takes the read lock, or no lock at all when the lock file
  *   does not exist yet (reads never create files).
  * - `withRecordsRead()` keeps the read lock until the caller's promise settles.
+ * - `saveRecords()` writes them under a write lock the caller holds.
  * - `updateRecords()` takes the write lock, loads the records, lets the caller
  *   change them and save as often as it needs; each save records a fresh
  *   last-writer token first (as upstream does, so a crash after the write
@@ -18,9 +19,9 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { errCode, fsError } from "../errors.ts";
+import { errCode, sysError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
-import { LockFile } from "./lockfile.ts";
+import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
 
 /** Pure parse and format of one store file. */
 export interface RecordCodec<R> {
@@ -48,21 +49,14 @@ export function loadRecords<R>(spec: JsonFileSpec<R>): R[] {
     text = readFileSync(spec.file, "utf8");
   } catch (e) {
     if (errCode(e) === "ENOENT") return [];
-    throw fsError(`Cannot read ${spec.file}`, e);
+    throw sysError(`Cannot read ${spec.file}`, e, { path: spec.file });
   }
   return spec.codec.parse(text, spec.file);
 }
 
 /** The records, read under the read lock (no lock when the lock file does not exist yet). */
 export function readRecords<R>(spec: JsonFileSpec<R>): R[] {
-  if (!existsSync(spec.lock)) return loadRecords(spec);
-  const lock = new LockFile(spec.lock);
-  lock.lock("read");
-  try {
-    return loadRecords(spec);
-  } finally {
-    lock.unlock();
-  }
+  return withReadLockIfPresent(spec.lock, () => loadRecords(spec));
 }
 
 /**
@@ -91,12 +85,25 @@ export interface RecordTxn<R> {
   lock: LockFile;
 }
 
+/**
+ * Writes `records` atomically, with a fresh last-writer token first: the
+ * caller holds `lock` for writing (updateRecords, or repair's own locking).
+ */
+export function saveRecords<R>(spec: JsonFileSpec<R>, lock: LockFile, records: readonly R[]): void {
+  lock.recordWrite();
+  try {
+    atomicWriteFile(spec.file, spec.codec.format(records), { mode: spec.mode ?? 0o600 });
+  } catch (e) {
+    throw sysError(`Cannot write ${spec.file}`, e, { path: spec.file });
+  }
+}
+
 /** Runs `fn` with the records loaded under the write lock (held until `fn`'s promise settles). */
 export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: RecordTxn<R>) => T | Promise<T>): Promise<T> {
   try {
     mkdirSync(dirname(spec.file), { recursive: true, mode: spec.dirMode ?? 0o700 });
   } catch (e) {
-    throw fsError(`Cannot create ${dirname(spec.file)}`, e);
+    throw sysError(`Cannot create ${dirname(spec.file)}`, e);
   }
   const lock = new LockFile(spec.lock);
   lock.lock("write");
@@ -105,12 +112,7 @@ export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: Recor
       records: loadRecords(spec),
       lock,
       save() {
-        lock.recordWrite();
-        try {
-          atomicWriteFile(spec.file, spec.codec.format(txn.records), { mode: spec.mode ?? 0o600 });
-        } catch (e) {
-          throw fsError(`Cannot write ${spec.file}`, e);
-        }
+        saveRecords(spec, lock, txn.records);
       },
     };
     return await fn(txn);

@@ -11,7 +11,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { OvError, errCode, fsError } from "../errors.ts";
+import { OvError, errCode, sysError } from "../errors.ts";
 import { findLayer, type LayerRecord } from "./layers-json.ts";
 import { readLayers, updateLayers } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
@@ -89,7 +89,7 @@ export function layerDataPath(paths: StorePaths, ref: string, key: string): stri
     closeSync(openSync(file, "r"));
   } catch (e) {
     if (errCode(e) === "ENOENT") throw new OvError("not-found", `Layer ${rec.id} has no data item ${JSON.stringify(key)}: ${file} does not exist`);
-    throw fsError(`Cannot open data item ${JSON.stringify(key)} of layer ${rec.id}`, e);
+    throw sysError(`Cannot open data item ${JSON.stringify(key)} of layer ${rec.id}`, e);
   }
   return file;
 }
@@ -120,7 +120,7 @@ export function setLayerData(paths: StorePaths, ref: string, key: string, srcFd:
       try {
         unlinkSync(tmp);
       } catch {}
-      throw fsError(`Cannot write data item ${JSON.stringify(key)} of layer ${rec.id} to ${file}`, e);
+      throw sysError(`Cannot write data item ${JSON.stringify(key)} of layer ${rec.id} to ${file}`, e);
     }
     const names = bigDataNames(rec);
     if (!names.includes(key)) {

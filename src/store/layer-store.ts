@@ -9,7 +9,7 @@
  * tells peers to reload), then unlocks.
  */
 import { mkdirSync } from "node:fs";
-import { fsError } from "../errors.ts";
+import { sysError } from "../errors.ts";
 import { loadRecords, readRecords, updateRecords, withRecordsRead, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
 import type { StorePaths } from "./paths.ts";
@@ -47,7 +47,7 @@ export function ensureStoreDirs(paths: StorePaths, legacyLinks: boolean): void {
     if (legacyLinks) mkdirSync(paths.linkDir, { recursive: true, mode: 0o755 });
     mkdirSync(paths.layersDir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw fsError(`Cannot create the store directories under ${paths.graphRoot}`, e);
+    throw sysError(`Cannot create the store directories under ${paths.graphRoot}`, e);
   }
 }
 

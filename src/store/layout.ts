@@ -10,11 +10,16 @@
  *   <ID>/lower-layers  parent ID then the parent's chain, as IDs
  *
  * Legacy pieces are written unless the store is symlink-free (store/mode.ts).
+ * Removing a layer (removeLayer) also removes what other modules write for
+ * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import { OvError, errCode, fsError } from "../errors.ts";
-import { readChainEntries, readOptional, resolveLink, type ChainEntries } from "./chain.ts";
-import { generateLinkId, invalidIdReason, isLinkId } from "./ids.ts";
+import { join } from "node:path";
+import { OvError, errCode, rollback, sysError } from "../errors.ts";
+import { readChain } from "./chain.ts";
+import { readFileState, textOf } from "./file-state.ts";
+import { generateLinkId, invalidIdReason } from "./ids.ts";
+import { readLinkId } from "./link-file.ts";
 import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
 
@@ -23,26 +28,6 @@ export interface NewLayerFiles {
   lowerLayers?: string;
   /** Content of `lower`, absent for a base layer or without legacy links. */
   lower?: string;
-}
-
-/**
- * The chain of a layer as layer IDs, uppermost first: from its
- * `lower-layers`, or converted from its `lower` through the `l/` links when an
- * older tool made it.
- */
-function chainIds(paths: StorePaths, read: ChainEntries): string[] {
-  return read.entries.map((e) => (e.kind === "id" ? e.id : resolveLink(paths, e.lid, read.file!)));
-}
-
-/** The `link` file of a layer, or null when it has none. */
-export function readLinkId(paths: StorePaths, id: string): string | null {
-  const text = readOptional(paths.linkFile(id));
-  if (text === null) return null;
-  const lid = text.trim();
-  if (!isLinkId(lid) && (lid === "" || lid.includes("/") || lid === "." || lid === "..")) {
-    throw new OvError("corrupt", `${paths.linkFile(id)}: ${JSON.stringify(text)} is not a link name`);
-  }
-  return lid;
 }
 
 function requireLinkId(paths: StorePaths, id: string, why: string): string {
@@ -57,16 +42,17 @@ function requireLinkId(paths: StorePaths, id: string, why: string): string {
 
 /**
  * Works out the lower files of a new child of `parentId` (reads the parent's
- * files, writes nothing).
+ * files, writes nothing). `grandparent` is the parent's own parent in layers.json.
  */
-export function planChildLowers(paths: StorePaths, parentId: string, legacyLinks: boolean): NewLayerFiles {
-  const read = readChainEntries(paths, parentId);
-  const chain = chainIds(paths, read);
+export function planChildLowers(paths: StorePaths, parentId: string, legacyLinks: boolean, grandparent?: string): NewLayerFiles {
+  // The parent's chain must be usable (the rule mount and check use): a child would inherit its damage.
+  const read = readChain(paths, parentId, { action: "create a child of", ...(grandparent ? { parent: grandparent } : {}) });
+  const chain = read.lowers.map((l) => l.id);
   const out: NewLayerFiles = { lowerLayers: formatLowerLayers([parentId, ...chain]) };
   if (legacyLinks) {
     const parentLid = requireLinkId(paths, parentId, "to write the lower file of its child");
     // lower is read only when lower-layers was there; otherwise the chain came from it (or it is absent).
-    const parentLower = read.source === "lower-layers" ? readOptional(paths.lowerFile(parentId)) : (read.text ?? null);
+    const parentLower = read.source === "lower-layers" ? readParentLower(paths, parentId) : (read.text ?? null);
     if (parentLower !== null && parentLower !== "") {
       out.lower = `l/${parentLid}:${parentLower}`;
     } else if (chain.length === 0) {
@@ -81,6 +67,13 @@ export function planChildLowers(paths: StorePaths, parentId: string, legacyLinks
   return out;
 }
 
+/** The parent's `lower` when its chain came from `lower-layers`: copied into the child's as it is. */
+function readParentLower(paths: StorePaths, parentId: string): string | null {
+  const f = readFileState(paths.lowerFile(parentId));
+  if (f.kind === "error") throw sysError(`Cannot create a child of layer ${parentId}: cannot read ${paths.lowerFile(parentId)}`, f.cause, { path: paths.lowerFile(parentId) });
+  return textOf(f);
+}
+
 /** Creates `l/<LID>` -> ../<id>/diff with a fresh LID, retrying on the (unlikely) clash. */
 export function createLink(paths: StorePaths, id: string): string {
   for (let attempt = 0; ; attempt++) {
@@ -90,7 +83,7 @@ export function createLink(paths: StorePaths, id: string): string {
       return lid;
     } catch (e) {
       if (errCode(e) === "EEXIST" && attempt < 10) continue;
-      throw fsError(`Cannot create link ${paths.linkPath(lid)} for layer ${id}`, e);
+      throw sysError(`Cannot create link ${paths.linkPath(lid)} for layer ${id}`, e);
     }
   }
 }
@@ -113,7 +106,7 @@ export function createLayerDirs(paths: StorePaths, id: string, parentId: string 
     });
   } catch (e) {
     if (e instanceof OvError) throw e;
-    if (errCode(e) !== "ENOENT") throw fsError(`Cannot stat ${dir}`, e);
+    if (errCode(e) !== "ENOENT") throw sysError(`Cannot stat ${dir}`, e);
   }
   let lid: string | null = null;
   try {
@@ -145,39 +138,55 @@ export function createLayerDirs(paths: StorePaths, id: string, parentId: string 
       if (files.lowerLayers !== undefined) writeFileSync(paths.lowerLayersFile(id), files.lowerLayers, { mode: 0o644 });
     }
   } catch (e) {
-    removeLayerDirs(paths, id, lid);
-    if (e instanceof OvError) throw e;
-    throw fsError(`Cannot create layer ${id} in ${dir}`, e);
+    rollback(sysError(`Cannot create layer ${id} in ${dir}`, e), () => removeLayer(paths, id, { lid }));
   }
 }
 
+export interface RemoveOptions {
+  /** The layer's link name when the caller knows it; else its link file is read. */
+  lid?: string | null;
+  /** Leave `l/` alone (repair removes symlinks as actions of their own). */
+  keepLink?: boolean;
+}
+
 /**
- * Removes layer `id`'s directory and its `l/` link. The link is removed only
- * when it really points at this layer. Missing pieces are not an error.
+ * THE layer removal, for delete, a failed create and repair: the layer's
+ * directory, its `l/` link (only when it really points at this layer), its
+ * tar-split file and its big-data directory R/overlay-layers/<ID>/. Missing
+ * pieces are not an error; the layers.json record is the caller's.
+ * @throws {OvError} corrupt for an ID that is not a layer ID (never a path to remove); the errno's kind.
  */
-export function removeLayerDirs(paths: StorePaths, id: string, knownLid?: string | null): void {
+export function removeLayer(paths: StorePaths, id: string, opts: RemoveOptions = {}): void {
   // The ID may come from a damaged layers.json: never build a path to remove from an ID like "..".
   const why = invalidIdReason(id);
   if (why) throw new OvError("corrupt", `Refusing to remove layer ${JSON.stringify(id)}: it is not a valid layer ID (${why})`);
+  if (!opts.keepLink) removeOwnLink(paths, id, opts.lid);
+  const rm = (path: string, recursive: boolean): void => {
+    try {
+      rmSync(path, { recursive, force: true });
+    } catch (e) {
+      throw sysError(`Cannot remove ${path} of layer ${id}`, e, { path });
+    }
+  };
+  rm(paths.layer(id), true);
+  rm(paths.tarSplit(id), false);
+  rm(join(paths.layersDir, id), true);
+}
+
+function removeOwnLink(paths: StorePaths, id: string, knownLid: string | null | undefined): void {
   let lid = knownLid ?? null;
   if (lid === null) {
     try {
       lid = readLinkId(paths, id);
     } catch {
-      lid = null;
+      lid = null; // a damaged link file: the l/ link stays for repair to judge
     }
   }
-  if (lid) {
-    const link = paths.linkPath(lid);
-    try {
-      if (idFromLinkTarget(readlinkSync(link)) === id) unlinkSync(link);
-    } catch (e) {
-      if (errCode(e) !== "ENOENT" && errCode(e) !== "EINVAL") throw fsError(`Cannot remove link ${link} of layer ${id}`, e);
-    }
-  }
+  if (!lid) return;
+  const link = paths.linkPath(lid);
   try {
-    rmSync(paths.layer(id), { recursive: true, force: true });
+    if (idFromLinkTarget(readlinkSync(link)) === id) unlinkSync(link);
   } catch (e) {
-    throw fsError(`Cannot remove ${paths.layer(id)}`, e);
+    if (errCode(e) !== "ENOENT" && errCode(e) !== "EINVAL") throw sysError(`Cannot remove link ${link} of layer ${id}`, e, { path: link });
   }
 }

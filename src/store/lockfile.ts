@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { OvError, ROOT_HINT } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
 import { close, fcntlPtr, open, O, pwrite, SysError } from "../sys/libc.ts";
 
 const F_OFD_SETLK = 37;
@@ -67,10 +67,8 @@ export class LockFile {
       if (e instanceof SysError && e.code === "ENOENT") {
         mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
         this.fd = open(this.path, O.RDWR | O.CREAT, 0o644);
-      } else if (e instanceof SysError && (e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS")) {
-        throw new OvError("permission", `Cannot open lock file ${this.path}: ${e.code}`, { cause: e, hint: ROOT_HINT });
       } else {
-        throw new OvError("sys", `Cannot open lock file ${this.path}: ${(e as Error).message}`, { cause: e });
+        throw sysError(`Cannot open lock file ${this.path}`, e, { path: this.path });
       }
     }
     return this.fd;
@@ -86,7 +84,7 @@ export class LockFile {
         break;
       } catch (e) {
         if (e instanceof SysError && e.code === "EINTR") continue;
-        throw new OvError("sys", `Cannot lock ${this.path}: ${(e as Error).message}`, { cause: e });
+        throw sysError(`Cannot lock ${this.path}`, e, { path: this.path });
       }
     }
     this.mode = mode;
@@ -99,7 +97,7 @@ export class LockFile {
       fcntlPtr(fd, F_OFD_SETLK, flock(mode === "write" ? F_WRLCK : F_RDLCK));
     } catch (e) {
       if (e instanceof SysError && (e.code === "EAGAIN" || e.code === "EACCES")) return false;
-      throw new OvError("sys", `Cannot lock ${this.path}: ${(e as Error).message}`, { cause: e });
+      throw sysError(`Cannot lock ${this.path}`, e, { path: this.path });
     }
     this.mode = mode;
     return true;

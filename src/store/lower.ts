@@ -5,10 +5,11 @@
  *   lower         legacy: `l/<LID>` entries, each a symlink R/overlay/l/<LID> -> ../<ID>/diff
  *   lower-layers  new (containers/container-libs#666): plain layer IDs; the reader appends /diff
  *
- * Pure parsing and formatting; resolving entries against the disk is chain.ts.
+ * Pure parsing and formatting; resolving entries is the chain rule of
+ * chain-eval.ts, answered from the disk by chain.ts.
  */
 import { OvError } from "../errors.ts";
-import { invalidIdReason } from "./ids.ts";
+import { invalidIdReason, invalidLinkNameReason } from "./ids.ts";
 
 /** The most lower layers a layer may have: upstream's maxDepth and the kernel's OVL_MAX_STACK. */
 export const MAX_DEPTH = 500;
@@ -38,9 +39,8 @@ function splitEntries(content: string, file: string): string[] {
 export function parseLowerEntry(raw: string, file: string): LowerEntry {
   if (raw.startsWith("l/")) {
     const lid = raw.slice(2);
-    if (lid === "" || lid.includes("/") || lid === "." || lid === "..") {
-      throw corrupt(file, `entry ${JSON.stringify(raw)} is not a valid l/ link name`);
-    }
+    const why = invalidLinkNameReason(lid);
+    if (why) throw corrupt(file, `entry ${JSON.stringify(raw)} is not a valid l/ link name: ${why}`);
     return { kind: "link", lid, raw };
   }
   const why = invalidIdReason(raw);

@@ -5,7 +5,7 @@
  * so reading them without their locks never sees half a file.
  */
 import { readFileSync } from "node:fs";
-import { OvError, describeCause, errCode } from "../errors.ts";
+import { OvError, errCode, sysError } from "../errors.ts";
 import type { StorePaths } from "./paths.ts";
 
 export interface ImageRef {
@@ -27,7 +27,7 @@ function readArray(file: string): Record<string, unknown>[] {
     text = readFileSync(file, "utf8");
   } catch (e) {
     if (errCode(e) === "ENOENT") return [];
-    throw new OvError("sys", `Cannot read ${file}: ${describeCause(e)}`, { cause: e });
+    throw sysError(`Cannot read ${file}`, e);
   }
   if (text.trim() === "") return [];
   try {

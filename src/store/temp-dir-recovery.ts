@@ -5,7 +5,7 @@
  */
 import { rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { OvError, errCode, fsError } from "../errors.ts";
+import { OvError, errCode, sysError } from "../errors.ts";
 import { LockFile } from "./lockfile.ts";
 import { TEMP_DIR_PREFIX, TEMP_LOCK_PREFIX, type TempInstance } from "./temp-dirs.ts";
 
@@ -38,7 +38,7 @@ export function recoverStaleTempDirs(instances: readonly TempInstance[], unmount
       unlinkSync(lock.path);
     } catch (e) {
       if (e instanceof OvError) throw e;
-      if (errCode(e) !== "ENOENT") throw fsError(`Cannot remove the stale temporary directory ${dir}`, e);
+      if (errCode(e) !== "ENOENT") throw sysError(`Cannot remove the stale temporary directory ${dir}`, e);
     } finally {
       lock.unlock();
     }

@@ -14,7 +14,7 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { errCode, fsError } from "../errors.ts";
+import { errCode, sysError } from "../errors.ts";
 import type { StorePaths } from "./paths.ts";
 
 export const TEMP_DIR_PREFIX = "temp-dir-";
@@ -40,7 +40,7 @@ function listOrNone(dir: string): string[] {
     return readdirSync(dir);
   } catch (e) {
     if (errCode(e) === "ENOENT" || errCode(e) === "ENOTDIR") return [];
-    throw fsError(`Cannot list temporary directories in ${dir}`, e);
+    throw sysError(`Cannot list temporary directories in ${dir}`, e);
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
 import { updateLayers } from "./layer-store.ts";
-import { removeLayerFiles } from "./delete.ts";
+import { removeLayer } from "./layout.ts";
 import { removeLeftoverLayerDirs } from "./gc.ts";
 import type { StorePaths } from "./paths.ts";
 
@@ -50,7 +50,7 @@ export async function wipeLayers(paths: StorePaths, hooks: WipeHooks): Promise<W
     const done: string[] = [];
     for (const rec of order) {
       hooks.unmountBelow(paths.layer(rec.id));
-      removeLayerFiles(paths, rec.id);
+      removeLayer(paths, rec.id);
       txn.records = txn.records.filter((r) => r !== rec);
       done.push(rec.id);
     }

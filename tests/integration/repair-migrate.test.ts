@@ -155,7 +155,7 @@ describe.skipIf(!runnable)("migrate", () => {
     const before = listing(st);
     const r = st.ov(["migrate", "--drop-legacy-links", "--yes"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`ovlayer migrate: blocked by: lower-empty: ${join(home(st), ids.c, "lower")}: the file is empty`);
+    expect(r.stderr).toContain(`ovlayer: migrate: blocked by: lower-empty: ${join(home(st), ids.c, "lower")}: the file is empty`);
     expect(r.stderr).toContain("run `ovlayer repair` first");
     expect(listing(st)).toEqual(before);
   });

@@ -69,7 +69,7 @@ describe("checkStore() names each break", () => {
     f = checkStore(s.snap());
     // An entry that does not resolve is reported alone: the chain it would name is unknown.
     expect(codes(f)).toEqual(["lower-layers-missing-layer"]);
-    expect(only(f, "lower-layers-missing-layer")[0]!.problem).toBe('1 of 1 entry does not resolve: entry 1 of 1 "gone": layer gone has no directory');
+    expect(only(f, "lower-layers-missing-layer")[0]!.problem).toBe('1 of 1 entry does not resolve: entry 1 of 1 "gone": layer gone does not exist (no directory /s/root/overlay/gone)');
   });
 
   test("lower and lower-layers naming different chains, and layers.json disagreeing with them", () => {

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { renderTree } from "../../src/cli/layer-format.ts";
-import { renderUsage } from "../../src/cli/usage.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { helpText, renderUsage } from "../../src/cli/usage.ts";
+import { COMMANDS } from "../../src/cli/commands.ts";
+import { commandTree, resolved, subCommand, subCommandNames } from "../../src/cli/tree.ts";
 import createLayer from "../../src/cli/create-layer.ts";
 
 describe("renderTree()", () => {
@@ -32,5 +36,38 @@ describe("renderUsage()", () => {
     expect(u).toContain("--name, -n VALUE");
     expect(u).toContain("--readonly, -r");
     expect(u).not.toContain("\u001b[");
+  });
+});
+
+describe("the command tree (citty, help path only)", () => {
+  test("has every verb, each resolving to its module's name, description and flags", async () => {
+    const tree = await commandTree();
+    expect(await subCommandNames(tree)).toEqual(Object.keys(COMMANDS));
+    const sub = (await subCommand(tree, "create-layer"))!;
+    const { meta, args } = await resolved(sub);
+    expect(meta.name).toBe("create-layer");
+    expect(meta.description).toBe(createLayer.meta.description);
+    expect(Object.keys(args)).toEqual(Object.keys(createLayer.args));
+    expect((await resolved((await subCommand(tree, "umount"))!)).meta.name).toBe("umount");
+    expect(await subCommand(tree, "nope")).toBeUndefined();
+  });
+
+  test("--help renders the tree in the plain style", async () => {
+    expect(await helpText("create-layer")).toBe(renderUsage(createLayer));
+    const root = await helpText();
+    expect(root).toStartWith("Usage: ovlayer [global flags] COMMAND [flags] [args]\n\nCommands:\n  create-layer    Create a new layer (alias: createlayer)\n");
+    for (const verb of Object.keys(COMMANDS)) expect(root).toContain(`\n  ${verb.length < 16 ? verb.padEnd(16) : verb + "  "}`);
+  });
+
+  test("only tree.ts imports citty's code, and only the help path imports tree.ts or usage.ts", () => {
+    const src = join(import.meta.dir, "../../src");
+    const files = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
+    const valueImport = (text: string, what: RegExp) => text.split("\n").filter((l) => /^import (?!type )/.test(l) && what.test(l));
+    const citty = files.filter((f) => valueImport(readFileSync(join(src, f), "utf8"), /from "citty"|import\("citty"\)/).length > 0);
+    expect(citty).toEqual([]);
+    const dynamicCitty = files.filter((f) => readFileSync(join(src, f), "utf8").includes('import("citty")'));
+    expect(dynamicCitty).toEqual(["cli/tree.ts"]);
+    const staticHelp = files.filter((f) => valueImport(readFileSync(join(src, f), "utf8"), /from "\.\/(usage|tree)\.ts"/).length > 0);
+    expect(staticHelp.sort()).toEqual(["cli/usage.ts"]); // usage.ts imports tree.ts; nothing else imports either statically
   });
 });

@@ -10,7 +10,7 @@
  * once per decompressed chunk. Nothing awaits per entry.
  */
 import { readSync } from "node:fs";
-import { OvError, describeCause, errCode } from "../../errors.ts";
+import { OvError, errCode, sysError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { ApplySink, type ApplyOptions } from "./sink.ts";
 import { decompress } from "../compress/codec.ts";
@@ -46,7 +46,7 @@ function readChunk(fd: number, buf: Uint8Array, source: string): number {
         Bun.sleepSync(1);
         continue;
       }
-      throw new OvError("sys", `Cannot read the layer tarball from ${source}: ${describeCause(e)}`, { cause: e });
+      throw sysError(`Cannot read the layer tarball from ${source}`, e);
     }
   }
 }

@@ -13,6 +13,19 @@
  */
 import { OvError } from "../../errors.ts";
 
+/** Why a name or path was refused: callers branch on this, never on the message. */
+export type PathRefusal = "nul" | "outside" | "layer-root" | "through-missing-dir" | "too-many-symlinks" | "not-a-directory";
+
+/** A refused archive path: always "corrupt", with the reason as data. */
+export class PathSafetyError extends OvError {
+  readonly reason: PathRefusal;
+  constructor(reason: PathRefusal, message: string) {
+    super("corrupt", message);
+    this.name = "PathSafetyError";
+    this.reason = reason;
+  }
+}
+
 /** What a path in the layer is, as the resolver needs to know it. */
 export type Probe = { kind: "dir" } | { kind: "missing" } | { kind: "symlink"; target: string } | { kind: "other"; what: string };
 
@@ -21,12 +34,12 @@ export const MAX_SYMLINK_HOPS = 40;
 
 /**
  * Normalizes an archive name to a path relative to the layer root ("" is the root).
- * @throws {OvError} corrupt when the name contains a NUL byte.
+ * @throws {PathSafetyError} corrupt when the name contains a NUL byte.
  * @example normalizeEntryPath("./usr//bin/../lib/") // "usr/lib"
  * @example normalizeEntryPath("/../../etc/passwd") // "etc/passwd"
  */
 export function normalizeEntryPath(name: string): string {
-  if (name.includes("\0")) throw new OvError("corrupt", `Archive entry name ${JSON.stringify(name)} contains a NUL byte`);
+  if (name.includes("\0")) throw new PathSafetyError("nul", `Archive entry name ${JSON.stringify(name)} contains a NUL byte`);
   // Fast path: already clean and relative (most names in real layers, once "./" is dropped).
   let s = name.startsWith("./") ? name.slice(2) : name;
   if (s !== "" && !s.startsWith("/") && !s.endsWith("/") && !s.includes("//") && !/(^|\/)\.\.?(\/|$)/.test(s)) return s;
@@ -41,21 +54,21 @@ export function normalizeEntryPath(name: string): string {
 
 /**
  * Normalizes a hardlink target (an archive name) to a path relative to the root.
- * @throws {OvError} corrupt when it climbs above the root or names the root.
+ * @throws {PathSafetyError} corrupt when it climbs above the root or names the root.
  */
 export function normalizeLinkTarget(linkname: string, entryName: string): string {
-  if (linkname.includes("\0")) throw new OvError("corrupt", `Hardlink ${JSON.stringify(entryName)}: target ${JSON.stringify(linkname)} contains a NUL byte`);
+  if (linkname.includes("\0")) throw new PathSafetyError("nul", `Hardlink ${JSON.stringify(entryName)}: target ${JSON.stringify(linkname)} contains a NUL byte`);
   const out: string[] = [];
   for (const c of linkname.split("/")) {
     if (c === "" || c === ".") continue;
     if (c === "..") {
       if (out.length === 0) {
-        throw new OvError("corrupt", `Hardlink ${JSON.stringify(entryName)} -> ${JSON.stringify(linkname)} is refused: the target is outside the layer`);
+        throw new PathSafetyError("outside", `Hardlink ${JSON.stringify(entryName)} -> ${JSON.stringify(linkname)} is refused: the target is outside the layer`);
       }
       out.pop();
     } else out.push(c);
   }
-  if (out.length === 0) throw new OvError("corrupt", `Hardlink ${JSON.stringify(entryName)} -> ${JSON.stringify(linkname)} is refused: the target is the layer root`);
+  if (out.length === 0) throw new PathSafetyError("layer-root", `Hardlink ${JSON.stringify(entryName)} -> ${JSON.stringify(linkname)} is refused: the target is the layer root`);
   return out.join("/");
 }
 
@@ -78,7 +91,7 @@ export interface ResolvedDir {
  * @param dir the directory, relative and normalized
  * @param probe tells what a relative path is (never follows a final symlink)
  * @param entry the archive name, for error messages
- * @throws {OvError} corrupt when a symlink leads outside the layer, when
+ * @throws {PathSafetyError} corrupt when a symlink leads outside the layer, when
  *   there are too many symlinks, or when a component is not a directory.
  */
 export function resolveDir(root: string, dir: string, probe: (rel: string) => Probe, entry: string): ResolvedDir {
@@ -95,7 +108,7 @@ export function resolveDir(root: string, dir: string, probe: (rel: string) => Pr
       if (resolved.length === 0) throw outside(entry, dir);
       if (absent) {
         // The kernel would fail with ENOENT here: '..' of a directory that does not exist.
-        throw new OvError("corrupt", `Archive entry ${JSON.stringify(entry)}: a symlink on the way to ${JSON.stringify(dir)} goes through the missing directory ${JSON.stringify(resolved.join("/"))}`);
+        throw new PathSafetyError("through-missing-dir", `Archive entry ${JSON.stringify(entry)}: a symlink on the way to ${JSON.stringify(dir)} goes through the missing directory ${JSON.stringify(resolved.join("/"))}`);
       }
       resolved.pop();
       continue;
@@ -116,7 +129,7 @@ export function resolveDir(root: string, dir: string, probe: (rel: string) => Pr
         break;
       case "symlink": {
         if (++hops > MAX_SYMLINK_HOPS) {
-          throw new OvError("corrupt", `Archive entry ${JSON.stringify(entry)}: more than ${MAX_SYMLINK_HOPS} symlinks on the way to ${JSON.stringify(dir)}`);
+          throw new PathSafetyError("too-many-symlinks", `Archive entry ${JSON.stringify(entry)}: more than ${MAX_SYMLINK_HOPS} symlinks on the way to ${JSON.stringify(dir)}`);
         }
         resolved.pop();
         let target = p.target;
@@ -140,13 +153,13 @@ export function resolveDir(root: string, dir: string, probe: (rel: string) => Pr
         break;
       }
       case "other":
-        throw new OvError("corrupt", `Archive entry ${JSON.stringify(entry)}: ${JSON.stringify(rel)} is ${p.what}, not a directory`);
+        throw new PathSafetyError("not-a-directory", `Archive entry ${JSON.stringify(entry)}: ${JSON.stringify(rel)} is ${p.what}, not a directory`);
     }
   }
   return { path: resolved.join("/"), missing };
 }
 
-function outside(entry: string, dir: string, link?: string, target?: string): OvError {
+function outside(entry: string, dir: string, link?: string, target?: string): PathSafetyError {
   const via = link !== undefined ? `: ${JSON.stringify(link)} is a symlink to ${JSON.stringify(target)}, outside the layer` : "";
-  return new OvError("corrupt", `Archive entry ${JSON.stringify(entry)} is refused: its directory ${JSON.stringify(dir)} leads outside the layer${via}`);
+  return new PathSafetyError("outside", `Archive entry ${JSON.stringify(entry)} is refused: its directory ${JSON.stringify(dir)} leads outside the layer${via}`);
 }

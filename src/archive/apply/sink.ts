@@ -33,11 +33,11 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { OvError, errCode, describeCause, ROOT_HINT } from "../../errors.ts";
+import { OvError, errCode, sysError } from "../../errors.ts";
 import { log } from "../../log.ts";
-import { AT_FDCWD, fsetxattr, futimens, lchown, lsetxattr, lutimens, makedev, mknodat, SysError } from "../../sys/libc.ts";
+import { AT_FDCWD, fsetxattr, futimens, lchown, lsetxattr, lutimens, makedev, mknodat } from "../../sys/libc.ts";
 import { IdMapper } from "./idmap.ts";
-import { normalizeEntryPath, normalizeLinkTarget, resolveDir, splitPath, type Probe } from "./path-safety.ts";
+import { normalizeEntryPath, normalizeLinkTarget, PathSafetyError, resolveDir, splitPath, type Probe } from "./path-safety.ts";
 import type { TarSink } from "../tar/reader.ts";
 import type { TarEntry, Xattr } from "../tar/entry.ts";
 import { classifyBase, isOpaqueValue, isOverlayXattr } from "./whiteout.ts";
@@ -128,13 +128,7 @@ export class ApplySink implements TarSink {
   }
 
   private fail(e: TarEntry, action: string, path: string, err: unknown): OvError {
-    if (err instanceof OvError) return err;
-    const code = errCode(err);
-    const kind = code === "EACCES" || code === "EPERM" ? "permission" : "sys";
-    return new OvError(kind, `${this.what(e)}: ${action} ${path}: ${err instanceof SysError ? err.code : describeCause(err)}`, {
-      cause: err,
-      ...(kind === "permission" ? { hint: ROOT_HINT } : {}),
-    });
+    return sysError(`${this.what(e)}: ${action} ${path}`, err, { path });
   }
 
   entry(e: TarEntry): void {
@@ -278,7 +272,7 @@ export class ApplySink implements TarSink {
       try {
         lutimens(d.path, wholeSecondsIfNegative(d.atimeNs), wholeSecondsIfNegative(d.mtimeNs));
       } catch (err) {
-        throw new OvError("sys", `Cannot set the times of directory ${d.path} in layer ${this.layerId}: ${describeCause(err)}`, { cause: err });
+        throw sysError(`Cannot set the times of directory ${d.path} in layer ${this.layerId}`, err);
       }
     }
     this.deferred = [];
@@ -318,7 +312,7 @@ export class ApplySink implements TarSink {
     try {
       resolved = resolveDir(this.root, dir, this.probe, e.name);
     } catch (err) {
-      if (lenient && err instanceof OvError && /not a directory$/.test(err.message)) return null;
+      if (lenient && err instanceof PathSafetyError && err.reason === "not-a-directory") return null;
       throw err;
     }
     for (const m of resolved.missing) {

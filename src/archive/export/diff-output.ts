@@ -5,7 +5,7 @@
  * layer of any size streams in constant memory.
  */
 import { writeSync } from "node:fs";
-import { OvError, describeCause } from "../../errors.ts";
+import { sysError } from "../../errors.ts";
 import { compress } from "../compress/codec.ts";
 import type { CompressionName } from "../compress/detect.ts";
 
@@ -16,7 +16,7 @@ function writeAll(fd: number, c: Uint8Array, target: string): void {
   try {
     while (off < c.length) off += writeSync(fd, c, off, c.length - off);
   } catch (e) {
-    throw new OvError("sys", `Cannot write the tarball to ${target}: ${describeCause(e)}`, { cause: e });
+    throw sysError(`Cannot write the tarball to ${target}`, e, { path: target });
   }
 }
 

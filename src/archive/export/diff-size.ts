@@ -4,7 +4,7 @@
  * whiteouts counting 0 and symlinks the length of their target.
  */
 import { readdirSync } from "node:fs";
-import { OvError, describeCause } from "../../errors.ts";
+import { sysError } from "../../errors.ts";
 import type { Change } from "./changes.ts";
 import { ChangeKind } from "./changes.ts";
 import { fileType, lstatOrNull, S_IFDIR } from "./fs-info.ts";
@@ -22,7 +22,7 @@ export function directorySize(dir: string): number {
     try {
       names = readdirSync(path);
     } catch (e) {
-      throw new OvError("sys", `Cannot list ${path}: ${describeCause(e)}`, { cause: e });
+      throw sysError(`Cannot list ${path}`, e);
     }
     for (const n of names) {
       const p = `${path}/${n}`;

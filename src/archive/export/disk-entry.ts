@@ -5,7 +5,7 @@
  * containers-storage does; sockets are skipped (tar cannot hold them).
  */
 import { closeSync, openSync, readlinkSync, readSync, type BigIntStats } from "node:fs";
-import { OvError, describeCause } from "../../errors.ts";
+import { OvError, sysError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import type { Chunker } from "../tar/chunks.ts";
 import { archiveXattrs, devMajor, devMinor, fileType, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG } from "./fs-info.ts";
@@ -91,7 +91,7 @@ export function* writeEntry(ch: Chunker, e: OutEntry, path: string, layerId: str
   try {
     fd = openSync(path, "r");
   } catch (err) {
-    throw new OvError("sys", `Cannot read ${path} of layer ${layerId}: ${describeCause(err)}`, { cause: err });
+    throw sysError(`Cannot read ${path} of layer ${layerId}`, err);
   }
   try {
     let left = e.size;
@@ -101,7 +101,7 @@ export function* writeEntry(ch: Chunker, e: OutEntry, path: string, layerId: str
       try {
         n = readSync(fd, space, 0, space.length, null);
       } catch (err) {
-        throw new OvError("sys", `Cannot read ${path} of layer ${layerId}: ${describeCause(err)}`, { cause: err });
+        throw sysError(`Cannot read ${path} of layer ${layerId}`, err);
       }
       if (n === 0) {
         throw new OvError("sys", `${path} of layer ${layerId} shrank while it was archived: ${e.size - left} of ${e.size} bytes read`, {

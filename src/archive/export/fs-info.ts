@@ -4,7 +4,7 @@
  * an archive carries, whiteout and opaque checks.
  */
 import { lstatSync, readdirSync, type BigIntStats } from "node:fs";
-import { OvError, describeCause, errCode } from "../../errors.ts";
+import { errCode, sysError } from "../../errors.ts";
 import { lgetxattr, llistxattr } from "../../sys/libc.ts";
 import { splitPath } from "../apply/path-safety.ts";
 import type { Xattr } from "../tar/entry.ts";
@@ -16,7 +16,7 @@ export function lstatOrNull(path: string): BigIntStats | undefined {
     return lstatSync(path, { bigint: true, throwIfNoEntry: false });
   } catch (e) {
     if (errCode(e) === "ENOTDIR") return undefined;
-    throw new OvError("sys", `Cannot stat ${path}: ${describeCause(e)}`, { cause: e });
+    throw sysError(`Cannot stat ${path}`, e);
   }
 }
 
@@ -43,7 +43,7 @@ export function sortedNames(dir: string): string[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new OvError(errCode(e) === "EACCES" ? "permission" : "sys", `Cannot list ${dir}: ${describeCause(e)}`, { cause: e });
+    throw sysError(`Cannot list ${dir}`, e, { path: dir });
   }
   return names.sort(compareNames);
 }
@@ -95,7 +95,7 @@ function safeList(path: string): string[] {
   try {
     return llistxattr(path);
   } catch (e) {
-    throw new OvError("sys", `Cannot list the xattrs of ${path}: ${describeCause(e)}`, { cause: e });
+    throw sysError(`Cannot list the xattrs of ${path}`, e);
   }
 }
 
@@ -103,7 +103,7 @@ function safeGet(path: string, name: string): Uint8Array | null {
   try {
     return lgetxattr(path, name);
   } catch (e) {
-    throw new OvError("sys", `Cannot read xattr ${name} of ${path}: ${describeCause(e)}`, { cause: e });
+    throw sysError(`Cannot read xattr ${name} of ${path}`, e);
   }
 }
 

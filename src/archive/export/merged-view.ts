@@ -10,7 +10,7 @@
  *   directory (kernel Documentation/filesystems/overlayfs.rst, "Directories").
  */
 import { readdirSync, type BigIntStats, type Dirent } from "node:fs";
-import { OvError, describeCause, errCode } from "../../errors.ts";
+import { OvError, errCode, sysError } from "../../errors.ts";
 import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, S_IFDIR } from "./fs-info.ts";
 
 export interface MergedEntry {
@@ -49,7 +49,7 @@ function list(dir: string): Dirent[] {
   } catch (e) {
     const code = errCode(e);
     if (code === "ENOENT" || code === "ENOTDIR") return [];
-    throw new OvError("sys", `Cannot list ${dir}: ${describeCause(e)}`, { cause: e });
+    throw sysError(`Cannot list ${dir}`, e);
   }
 }
 

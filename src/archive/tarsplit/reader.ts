@@ -6,7 +6,7 @@
  * CRC-64 recorded at import.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { OvError, describeCause } from "../../errors.ts";
+import { OvError, describeCause, sysError } from "../../errors.ts";
 import { CHUNK_SIZE, Chunker } from "../tar/chunks.ts";
 import { decompress } from "../compress/codec.ts";
 import { Crc64 } from "./crc64.ts";
@@ -77,7 +77,7 @@ export async function* reassemble(file: string, dirs: readonly string[], layerId
         try {
           n = readSync(fd, space, 0, space.length, null);
         } catch (err) {
-          throw new OvError("sys", `Cannot read ${e.name} of layer ${layerId}: ${describeCause(err)}`, { cause: err });
+          throw sysError(`Cannot read ${e.name} of layer ${layerId}`, err);
         }
         if (n === 0) break;
         crc.update(space.subarray(0, n));

@@ -11,7 +11,7 @@
  * containers-storage does for layers without tar-split data.
  */
 import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
-import { OvError, errCode, fsError } from "../../errors.ts";
+import { errCode, sysError } from "../../errors.ts";
 import { log } from "../../log.ts";
 import { Crc64 } from "./crc64.ts";
 import { normalizeEntryPath } from "../apply/path-safety.ts";
@@ -45,7 +45,7 @@ export class TarSplitWriter implements TarSink {
     try {
       this.fd = openSync(path, "w", 0o600);
     } catch (e) {
-      throw fsError(`Cannot create the tar-split file ${path} of layer ${layerId}`, e);
+      throw sysError(`Cannot create the tar-split file ${path} of layer ${layerId}`, e);
     }
   }
 
@@ -138,7 +138,7 @@ export class TarSplitWriter implements TarSink {
     try {
       unlinkSync(this.path);
     } catch (e) {
-      if (errCode(e) !== "ENOENT") throw fsError(`Cannot remove the tar-split file ${this.path} of layer ${this.layerId}`, e);
+      if (errCode(e) !== "ENOENT") throw sysError(`Cannot remove the tar-split file ${this.path} of layer ${this.layerId}`, e);
     }
   }
 
@@ -167,7 +167,7 @@ export class TarSplitWriter implements TarSink {
       let off = 0;
       while (off < gz.length) off += writeSync(this.fd, gz, off, gz.length - off);
     } catch (e) {
-      throw new OvError("sys", `Cannot write the tar-split file ${this.path} of layer ${this.layerId}: ${errCode(e) ?? (e as Error).message}`, { cause: e });
+      throw sysError(`Cannot write the tar-split file ${this.path} of layer ${this.layerId}`, e, { path: this.path });
     }
   }
 }

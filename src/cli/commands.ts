@@ -11,15 +11,55 @@ export interface VerbEntry {
   load: Loader;
 }
 
+/** A verb that is a named export of a module holding several. */
+function named<M>(load: () => Promise<M>, key: keyof M): Loader {
+  return () => load().then((m) => ({ default: m[key] as RunnableVerb }));
+}
+
+/** Images, containers, names, metadata and their data; with upstream's no-dash aliases. */
+const RECORD_VERBS: [string[], string, Loader][] = [
+  [["create-image", "createimage"], "Create a new image using layers", () => import("./create-image.ts")],
+  [["images"], "List images", () => import("./images.ts")],
+  [["images-by-digest"], "List images by digest", named(() => import("./images.ts"), "imagesByDigest")],
+  [["image"], "Examine an image", () => import("./image.ts")],
+  [["delete-image", "deleteimage"], "Delete an image, with safety checks", () => import("./delete-image.ts")],
+  [["create-container", "createcontainer"], "Create a new container from an image", () => import("./create-container.ts")],
+  [["containers"], "List containers", () => import("./containers.ts")],
+  [["container"], "Examine a container", () => import("./container.ts")],
+  [["delete-container", "deletecontainer"], "Delete a container, with safety checks", () => import("./delete-container.ts")],
+  [["get-image-dir", "getimagedir"], "Find the image's associated data directory", named(() => import("./record-dirs.ts"), "getImageDir")],
+  [["get-image-run-dir", "getimagerundir"], "Find the image's associated runtime directory", named(() => import("./record-dirs.ts"), "getImageRunDir")],
+  [["get-container-dir", "getcontainerdir"], "Find the container's associated data directory", named(() => import("./record-dirs.ts"), "getContainerDir")],
+  [["get-container-run-dir", "getcontainerrundir"], "Find the container's associated runtime directory", named(() => import("./record-dirs.ts"), "getContainerRunDir")],
+  [["list-image-data", "listimagedata"], "List data items that are attached to an image", named(() => import("./record-data.ts"), "listImageData")],
+  [["get-image-data", "getimagedata"], "Get data that is attached to an image", named(() => import("./record-data.ts"), "getImageData")],
+  [["get-image-data-size", "getimagedatasize"], "Get size of data that is attached to an image", named(() => import("./record-data.ts"), "getImageDataSize")],
+  [["get-image-data-digest", "getimagedatadigest"], "Get digest of data that is attached to an image", named(() => import("./record-data.ts"), "getImageDataDigest")],
+  [["set-image-data", "setimagedata"], "Set data that is attached to an image", named(() => import("./record-data.ts"), "setImageDataVerb")],
+  [["list-container-data", "listcontainerdata"], "List data items that are attached to a container", named(() => import("./record-data.ts"), "listContainerData")],
+  [["get-container-data", "getcontainerdata"], "Get data that is attached to a container", named(() => import("./record-data.ts"), "getContainerData")],
+  [["get-container-data-size", "getcontainerdatasize"], "Get size of data that is attached to a container", named(() => import("./record-data.ts"), "getContainerDataSize")],
+  [["get-container-data-digest", "getcontainerdatadigest"], "Get digest of data that is attached to a container", named(() => import("./record-data.ts"), "getContainerDataDigest")],
+  [["set-container-data", "setcontainerdata"], "Set data that is attached to a container", named(() => import("./record-data.ts"), "setContainerDataVerb")],
+  [["metadata"], "Retrieve layer, image, or container metadata", () => import("./metadata.ts")],
+  [["set-metadata", "setmetadata"], "Set layer, image, or container metadata", named(() => import("./metadata.ts"), "setMetadata")],
+  [["get-names", "getnames"], "Get layer, image, or container name or names", () => import("./names.ts")],
+  [["add-names", "addnames"], "Add layer, image, or container name or names", named(() => import("./names.ts"), "addNames")],
+  [["remove-names", "removenames"], "Remove layer, image, or container name or names", named(() => import("./names.ts"), "removeNames")],
+  [["set-names", "setnames"], "Set layer, image, or container name or names", named(() => import("./names.ts"), "setNames")],
+  [["layer-parent-owners"], "Compute the set of unmapped parent UIDs and GIDs of the layer", named(() => import("./parent-owners.ts"), "layerParentOwners")],
+  [["container-parent-owners"], "Compute the set of unmapped parent UIDs and GIDs of the container", named(() => import("./parent-owners.ts"), "containerParentOwners")],
+];
+
 export const COMMANDS: Record<string, VerbEntry> = {
   "create-layer": { description: "Create a new layer", load: () => import("./create-layer.ts") },
   layers: { description: "List layers", load: () => import("./layers.ts") },
   layer: { description: "Examine a layer", load: () => import("./layer.ts") },
-  exists: { description: "Check if a layer exists", load: () => import("./exists.ts") },
+  exists: { description: "Check if a layer or image or container exists", load: () => import("./exists.ts") },
   "delete-layer": { description: "Delete a layer, with safety checks", load: () => import("./delete-layer.ts") },
-  delete: { description: "Delete a layer, with no safety checks", load: () => import("./delete.ts") },
-  mount: { description: "Mount a layer", load: () => import("./mount.ts") },
-  unmount: { description: "Unmount a layer", load: () => import("./unmount.ts") },
+  delete: { description: "Delete a layer or image or container, with no safety checks", load: () => import("./delete.ts") },
+  mount: { description: "Mount a layer or container (--ro: an image)", load: () => import("./mount.ts") },
+  unmount: { description: "Unmount an image, layer or container", load: () => import("./unmount.ts") },
   umount: { description: "Alias of unmount", load: () => import("./unmount.ts") },
   mounted: { description: "Check if a layer is mounted", load: () => import("./mounted.ts") },
   status: { description: "Check on graph driver status", load: () => import("./status.ts") },
@@ -32,4 +72,5 @@ export const COMMANDS: Record<string, VerbEntry> = {
   diff: { description: "Write a layer's changes as a tarball", load: () => import("./diff.ts") },
   diffsize: { description: "Print the size of a layer's changes", load: () => import("./diffsize.ts") },
   changes: { description: "List a layer's changes", load: () => import("./changes.ts") },
+  ...Object.fromEntries(RECORD_VERBS.flatMap(([names, description, load]) => names.map((n, i) => [n, { description: i ? `Alias of ${names[0]}` : description, load }]))),
 };

@@ -21,7 +21,7 @@ export function createRequest(args: ScannedArgs, parent: string | undefined): Cr
   return {
     id: lastValue(args, "id"),
     names: allValues(args, "name"),
-    parent,
+    parent: parent || undefined, // `create-layer ""` is a base layer, as containers-storage reads it
     readonly: boolFlag(args, "readonly"),
     mountLabel: lastValue(args, "label"),
   };

@@ -7,7 +7,7 @@
  */
 import { OvError } from "../errors.ts";
 import { readContainers, updateContainers } from "./container-store.ts";
-import { validateName } from "./ids.ts";
+import { validateName, validateRecordName } from "./ids.ts";
 import { readImages, updateImages } from "./image-store.ts";
 import { readLayers, updateLayers } from "./layer-store.ts";
 import { findRecord, type Named } from "./lookup.ts";
@@ -70,10 +70,10 @@ export function addToHistory(history: readonly string[] | undefined, names: read
  * @throws {OvError} usage (bad name), not-found "layer not known" (upstream's word when nothing matches).
  */
 export async function updateNames(paths: StorePaths, ref: string, given: readonly string[], op: NameOp): Promise<string[]> {
-  if (op !== "remove") given.forEach(validateName);
   const onLayer = await updateLayers(paths, (txn) => {
     const rec = findRecord(txn.records, ref, "layer");
     if (!rec) return undefined;
+    if (op !== "remove") given.forEach(validateName);
     moveNames(txn.records, rec, applyNameOp(rec.names ?? [], given, op));
     txn.save();
     return rec.names ?? [];
@@ -82,6 +82,7 @@ export async function updateNames(paths: StorePaths, ref: string, given: readonl
   const onImage = await updateImages(paths, (txn) => {
     const rec = findRecord(txn.records, ref, "image");
     if (!rec) return undefined;
+    if (op !== "remove") given.forEach((n) => validateRecordName(n, "image"));
     const names = applyNameOp(rec.names ?? [], given, op);
     moveNames(txn.records, rec, names);
     rec["names-history"] = addToHistory(rec["names-history"], names);
@@ -92,6 +93,7 @@ export async function updateNames(paths: StorePaths, ref: string, given: readonl
   const onContainer = await updateContainers(paths, (txn) => {
     const rec = findRecord(txn.records, ref, "container");
     if (!rec) return undefined;
+    if (op !== "remove") given.forEach((n) => validateRecordName(n, "container"));
     moveNames(txn.records, rec, applyNameOp(rec.names ?? [], given, op));
     txn.save();
     return rec.names ?? [];

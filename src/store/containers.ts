@@ -19,7 +19,7 @@ import { VOLATILE_FLAG, type ContainerRecord } from "./containers-json.ts";
 import { updateContainers } from "./container-store.ts";
 import { createLayerInTxn } from "./create.ts";
 import { deleteLayerInTxn, type DeleteHooks } from "./delete.ts";
-import { generateId, validateId, validateName } from "./ids.ts";
+import { generateId, validateId, validateRecordName } from "./ids.ts";
 import { updateImages } from "./image-store.ts";
 import { formatCreated } from "./layers-json.ts";
 import { updateLayers } from "./layer-store.ts";
@@ -67,7 +67,7 @@ export function planContainerRecord(containers: readonly ContainerRecord[], req:
 
 /** Creates a container and its read-write layer on the image's top layer. @throws {OvError} usage, conflict, not-found. */
 export function createContainer(paths: StorePaths, req: CreateContainerRequest): Promise<ContainerRecord> {
-  (req.names ?? []).forEach(validateName);
+  (req.names ?? []).forEach((n) => validateRecordName(n, "container"));
   if (req.id) validateId(req.id, "container ID");
   return updateLayers(paths, (ltxn) =>
     updateImages(paths, async (itxn) => {

@@ -57,6 +57,17 @@ export function validateName(value: string): string {
   return value;
 }
 
+/**
+ * Image and container names are references such as "localhost/app:1.0":
+ * they never become paths, so only an empty name and NUL are refused.
+ */
+export function validateRecordName(value: string, what: "image" | "container"): string {
+  if (value === "" || value.includes("\0")) {
+    throw new OvError("usage", `Invalid ${what} name ${JSON.stringify(value)}: ${value === "" ? "it is empty" : "it contains a NUL byte"}`);
+  }
+  return value;
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export function isGeneratedId(value: string): boolean {

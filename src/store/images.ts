@@ -11,7 +11,7 @@ import { OvError } from "../errors.ts";
 import { noteBigData, requireKey, sha256Digest, writeBigDataFile } from "./big-data.ts";
 import { updateContainers } from "./container-store.ts";
 import { deleteLayerInTxn, type DeleteHooks } from "./delete.ts";
-import { generateId, validateId, validateName } from "./ids.ts";
+import { generateId, validateId, validateRecordName } from "./ids.ts";
 import { recomputeDigest, type ImageRecord } from "./images-json.ts";
 import { updateImages } from "./image-store.ts";
 import { findLayer, formatCreated, type LayerRecord } from "./layers-json.ts";
@@ -47,7 +47,7 @@ export interface CreateImageRequest {
 /** The new image record for `req` (not yet added). Pure but for the ID and the clock. */
 export function planImageRecord(images: readonly ImageRecord[], layers: readonly LayerRecord[], req: CreateImageRequest, now: bigint): ImageRecord {
   const names = [...new Set(req.names ?? [])];
-  names.forEach(validateName);
+  names.forEach((n) => validateRecordName(n, "image"));
   let id = req.id;
   if (id) {
     validateId(id, "image ID");

@@ -1,13 +1,16 @@
 /**
  * Reading and changing the container records under containers.lock:
  * R/overlay-containers/containers.json, and volatile-containers.json next to
- * it for containers created with --volatile (flag "Volatile"), as upstream
- * splits them. Both files are read and written under the one lock.
+ * it, where newer upstream versions keep containers created with --volatile.
+ * containers-storage 1.43 and podman 4.3 read and write only containers.json
+ * (a volatile container there has the flag "Volatile"), so ovlayer writes new
+ * containers there too, and keeps a record it read from
+ * volatile-containers.json in that file. Both files are read and written
+ * under the one lock.
  */
-import { existsSync } from "node:fs";
 import { OvError, fsError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
-import { formatContainersJson, isVolatile, parseContainersJson, type ContainerRecord } from "./containers-json.ts";
+import { formatContainersJson, parseContainersJson, type ContainerRecord } from "./containers-json.ts";
 import { loadRecords, updateRecords, type JsonFileSpec } from "./json-file.ts";
 import { withReadLockIfPresent } from "./lockfile.ts";
 import type { StorePaths } from "./paths.ts";
@@ -22,20 +25,23 @@ function volatileFile(paths: StorePaths): JsonFileSpec<ContainerRecord> {
   return { file: paths.volatileContainersJson, lock: paths.containersLock, codec };
 }
 
-/** Both files' records; the caller holds the lock. @throws {OvError} corrupt on an ID in both files. */
-function merge(paths: StorePaths, main: ContainerRecord[]): ContainerRecord[] {
+/** The records of volatile-containers.json; the caller holds the lock. @throws {OvError} corrupt on an ID in both files. */
+function loadVolatile(paths: StorePaths, main: readonly ContainerRecord[]): ContainerRecord[] {
   const vol = loadRecords(volatileFile(paths));
   for (const v of vol) {
     if (main.some((m) => m.id === v.id)) {
       throw new OvError("corrupt", `${paths.volatileContainersJson}: container ${JSON.stringify(v.id)} is also in ${paths.containersJson}`);
     }
   }
-  return [...main, ...vol];
+  return vol;
 }
 
 /** Every container record, under the read lock (no lock when the store has none yet). */
 export function readContainers(paths: StorePaths): ContainerRecord[] {
-  return withReadLockIfPresent(paths.containersLock, () => merge(paths, loadRecords(containersFile(paths))));
+  return withReadLockIfPresent(paths.containersLock, () => {
+    const main = loadRecords(containersFile(paths));
+    return [...main, ...loadVolatile(paths, main)];
+  });
 }
 
 export interface ContainerTxn {
@@ -47,15 +53,16 @@ export interface ContainerTxn {
 /** Runs `fn` with the container records loaded under the write lock. */
 export function updateContainers<T>(paths: StorePaths, fn: (txn: ContainerTxn) => T | Promise<T>): Promise<T> {
   return updateRecords(containersFile(paths), async (inner) => {
+    const vol = loadVolatile(paths, inner.records);
+    const inVolatileFile = new Set(vol.map((r) => r.id));
     const txn: ContainerTxn = {
-      records: merge(paths, inner.records),
+      records: [...inner.records, ...vol],
       save() {
-        inner.records = txn.records.filter((r) => !isVolatile(r));
+        inner.records = txn.records.filter((r) => !inVolatileFile.has(r.id));
         inner.save();
-        const vol = txn.records.filter(isVolatile);
-        if (vol.length === 0 && !existsSync(paths.volatileContainersJson)) return;
+        if (inVolatileFile.size === 0) return;
         try {
-          atomicWriteFile(paths.volatileContainersJson, formatContainersJson(vol), { mode: 0o600 });
+          atomicWriteFile(paths.volatileContainersJson, formatContainersJson(txn.records.filter((r) => inVolatileFile.has(r.id))), { mode: 0o600 });
         } catch (e) {
           throw fsError(`Cannot write ${paths.volatileContainersJson}`, e);
         }

@@ -52,7 +52,7 @@ const CONTAINER_STRUCT: GoStruct = {
   zero: { image: "", layer: "", created: "0001-01-01T00:00:00Z" },
 };
 
-/** The flag upstream sets on a container created with --volatile (its record lives in volatile-containers.json). */
+/** The flag upstream sets on a container created with --volatile (mounted with overlay's "volatile" option). */
 export const VOLATILE_FLAG = "Volatile";
 
 /** @throws {OvError} corrupt naming the file and the container. */

@@ -148,6 +148,31 @@ describe.skipIf(!haveRoot)("image and container verbs", () => {
     expect(readMountinfo().some((m) => m.mountPoint.startsWith(join(s.graph, "overlay") + "/"))).toBe(false);
   });
 
+  test("containers in volatile-containers.json (newer upstream) are read, and stay there when ovlayer rewrites", () => {
+    const l = s.ovOk(["create-layer"]);
+    const c1 = firstLine(s.ovOk(["create-container", "--volatile", ""]));
+    expect(containers()[0].flags.Volatile).toBe(true);
+    const vfile = join(s.graph, "overlay-containers/volatile-containers.json");
+    writeFileSync(vfile, JSON.stringify([{ id: "v1", names: ["vol"], image: "", layer: l, created: "2020-01-01T00:00:00Z", flags: { Volatile: true } }]));
+    expect(s.ovOk(["containers"])).toBe(`${c1}\nv1\n\tname: vol`);
+    s.ovOk(["set-metadata", "-m", "m", "vol"]);
+    expect(JSON.parse(readFileSync(vfile, "utf8"))[0].metadata).toBe("m");
+    expect(containers().map((c: { id: string }) => c.id)).toEqual([c1]);
+  });
+
+  test("an image whose layer does not exist gets clear errors, not a crash", () => {
+    s.ovOk(["create-image", "-n", "img"]);
+    const file = join(s.graph, "overlay-images/images.json");
+    writeFileSync(file, readFileSync(file, "utf8").replace('"names"', '"layer":"gone","names"'));
+    const m = s.ov(["mount", "--ro", "img"]);
+    expect(m.code).toBe(3);
+    expect(m.stderr).toContain('"gone"');
+    const c = s.ov(["create-container", "img"]);
+    expect(c.code).toBe(3);
+    expect(c.stderr).toContain("gone");
+    expect(s.ovOk(["image", "img"])).toContain('Size unknown: locating layer with ID "gone": layer not known');
+  });
+
   test("a damaged images.json or containers.json is a clear corrupt error (exit 5), never a crash", () => {
     s.ovOk(["create-container", firstLine(s.ovOk(["create-image"]))]);
     const file = join(s.graph, "overlay-images/images.json");

@@ -97,7 +97,7 @@ export function hasType(v: unknown, t: FieldType): boolean {
   }
 }
 
-function corrupt(file: string, schema: RecordSchema, message: string): OvError {
+function corrupt(schema: RecordSchema, message: string): OvError {
   return new OvError("corrupt", message, { hint: schema.hint ?? "run `ovlayer check` to see what is wrong" });
 }
 
@@ -111,21 +111,21 @@ function corrupt(file: string, schema: RecordSchema, message: string): OvError {
  */
 export function decodeRecords<R extends { id: string }>(text: string, file: string, schema: RecordSchema): R[] {
   if (text.trim() === "") return [];
-  if (jsonDepth(text) > MAX_DEPTH) throw corrupt(file, schema, `${file}: nested deeper than ${MAX_DEPTH} levels; no ${schema.what} record is`);
+  if (jsonDepth(text) > MAX_DEPTH) throw corrupt(schema, `${file}: nested deeper than ${MAX_DEPTH} levels; no ${schema.what} record is`);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw corrupt(file, schema, `${file} does not parse as JSON: ${(e as Error).message}`);
+    throw corrupt(schema, `${file} does not parse as JSON: ${(e as Error).message}`);
   }
-  if (!Array.isArray(data)) throw corrupt(file, schema, `${file}: expected a JSON array of ${schema.what} records, found ${typeName(data)}`);
+  if (!Array.isArray(data)) throw corrupt(schema, `${file}: expected a JSON array of ${schema.what} records, found ${typeName(data)}`);
   const ids = new Map<string, number>();
   const names = new Map<string, number>();
   const n = data.length;
   data.forEach((r, i) => {
     const where = `${file}: entry ${i + 1} of ${n}`;
-    if (!isPlainObject(r)) throw corrupt(file, schema, `${where} is ${typeName(r)}, not an object`);
-    if (typeof r.id !== "string" || r.id === "") throw corrupt(file, schema, `${where} has no string "id"`);
+    if (!isPlainObject(r)) throw corrupt(schema, `${where} is ${typeName(r)}, not an object`);
+    if (typeof r.id !== "string" || r.id === "") throw corrupt(schema, `${where} has no string "id"`);
     const label = `${where} (${schema.what} ${JSON.stringify(r.id)})`;
     for (const [field, type] of Object.entries(schema.fields)) {
       if (field === "id" || !(field in r)) continue;
@@ -134,15 +134,15 @@ export function decodeRecords<R extends { id: string }>(text: string, file: stri
         delete r[field];
         continue;
       }
-      if (!hasType(v, type)) throw corrupt(file, schema, `${label}: ${JSON.stringify(field)} must be ${type}, found ${typeName(v)}`);
+      if (!hasType(v, type)) throw corrupt(schema, `${label}: ${JSON.stringify(field)} must be ${type}, found ${typeName(v)}`);
     }
     const prev = ids.get(r.id);
-    if (prev !== undefined) throw corrupt(file, schema, `${label}: the same ID as entry ${prev}`);
+    if (prev !== undefined) throw corrupt(schema, `${label}: the same ID as entry ${prev}`);
     ids.set(r.id, i + 1);
     if (schema.uniqueNames && Array.isArray(r.names)) {
       for (const name of r.names as string[]) {
         const owner = names.get(name);
-        if (owner !== undefined) throw corrupt(file, schema, `${label}: the name ${JSON.stringify(name)} is also entry ${owner}'s`);
+        if (owner !== undefined) throw corrupt(schema, `${label}: the name ${JSON.stringify(name)} is also entry ${owner}'s`);
         names.set(name, i + 1);
       }
     }

@@ -15,7 +15,7 @@ import { readMountCounts } from "../store/mount-counts.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
-import { out, toJson } from "./output.ts";
+import { goMap, out, toJson } from "./output.ts";
 import { errorLine, forEachRef } from "./report.ts";
 
 /** How deletes see and undo a layer's mounts. */
@@ -63,7 +63,7 @@ export function deleteCommand(name: string, description: string, safe: boolean) 
           results[ref] = errorLine(e);
         },
       );
-      if (ctx.json) out(toJson(results));
+      if (ctx.json) out(toJson(goMap(results)));
       return code;
     },
   });

@@ -3,7 +3,7 @@ import { deleteContainer } from "../store/containers.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { deleteHooks } from "./delete-common.ts";
-import { out, toJson } from "./output.ts";
+import { goMap, out, toJson } from "./output.ts";
 import { errorLine, forEachRef } from "./report.ts";
 
 const cmd = defineCommand({
@@ -24,7 +24,7 @@ const cmd = defineCommand({
         results[ref] = errorLine(e);
       },
     );
-    if (ctx.json) out(toJson(results));
+    if (ctx.json) out(toJson(goMap(results)));
     return code;
   },
 });

@@ -4,7 +4,7 @@ import { deleteImage } from "../store/images.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
-import { out, toJson, writeErr } from "./output.ts";
+import { goMap, out, toJson, writeErr } from "./output.ts";
 import { errorLine, forEachRef } from "./report.ts";
 
 const cmd = defineCommand({
@@ -38,7 +38,7 @@ const cmd = defineCommand({
         results[ref] = { error: errorLine(e) };
       },
     );
-    if (ctx.json) out(toJson(results));
+    if (ctx.json) out(toJson(goMap(results)));
     return code;
   },
 });

@@ -5,7 +5,7 @@ import { readLayers } from "../store/layer-store.ts";
 import { findRecord } from "../store/lookup.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
-import { out, toJson } from "./output.ts";
+import { goMap, out, toJson } from "./output.ts";
 
 const cmd = defineCommand({
   meta: { name: "exists", description: "Check if a layer or image or container exists" },
@@ -44,7 +44,7 @@ const cmd = defineCommand({
       if (onlyContainer && !isContainer) ok = false;
       if (!ok) missing = true;
     }
-    if (ctx.json) out(toJson(result));
+    if (ctx.json) out(toJson(goMap(result)));
     else if (!boolFlag(ctx.args, "quiet")) for (const [k, v] of Object.entries(result)) out(`${k}: ${v}`);
     return missing ? 1 : 0;
   },

@@ -9,7 +9,7 @@ import { lookupAny, setMetadata as storeMetadata } from "../store/any-kind.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { metadataArgs } from "./create-image.ts";
-import { out, toJson } from "./output.ts";
+import { goMap, out, toJson } from "./output.ts";
 
 export const metadata = defineCommand({
   meta: { name: "metadata", description: "Retrieve layer, image, or container metadata" },
@@ -30,7 +30,7 @@ export const metadata = defineCommand({
       if (f) found[ref] = f.metadata.replace(/\n$/, "");
       else missing = true;
     }
-    if (ctx.json) out(toJson(found));
+    if (ctx.json) out(toJson(goMap(found)));
     else for (const ref of refs) out(boolFlag(ctx.args, "quiet") ? (found[ref] ?? "") : `${ref}: ${found[ref] ?? ""}`);
     return missing ? 1 : 0;
   },

@@ -111,7 +111,7 @@ function corrupt(schema: RecordSchema, message: string): OvError {
  */
 export function decodeRecords<R extends { id: string }>(text: string, file: string, schema: RecordSchema): R[] {
   if (text.trim() === "") return [];
-  if (jsonDepth(text) > MAX_DEPTH) throw corrupt(schema, `${file}: nested deeper than ${MAX_DEPTH} levels; no ${schema.what} record is`);
+  if (jsonDepth(text) > MAX_DEPTH) throw corrupt(schema, `${file}: JSON nested deeper than ${MAX_DEPTH} levels (a ${schema.what} record needs at most 4)`);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -13,15 +13,55 @@ export interface VerbEntry {
   aliases?: readonly string[];
 }
 
+/** A verb that is a named export of a module holding several. */
+function named<M>(load: () => Promise<M>, key: keyof M): Loader {
+  return () => load().then((m) => ({ default: m[key] as RunnableVerb }));
+}
+
+/** Images, containers, names, metadata and their data; with upstream's no-dash aliases. */
+const RECORD_VERBS: [string[], string, Loader][] = [
+  [["create-image", "createimage"], "Create a new image using layers", () => import("./create-image.ts")],
+  [["images"], "List images", () => import("./images.ts")],
+  [["images-by-digest"], "List images by digest", named(() => import("./images.ts"), "imagesByDigest")],
+  [["image"], "Examine an image", () => import("./image.ts")],
+  [["delete-image", "deleteimage"], "Delete an image, with safety checks", () => import("./delete-image.ts")],
+  [["create-container", "createcontainer"], "Create a new container from an image", () => import("./create-container.ts")],
+  [["containers"], "List containers", () => import("./containers.ts")],
+  [["container"], "Examine a container", () => import("./container.ts")],
+  [["delete-container", "deletecontainer"], "Delete a container, with safety checks", () => import("./delete-container.ts")],
+  [["get-image-dir", "getimagedir"], "Find the image's associated data directory", named(() => import("./record-dirs.ts"), "getImageDir")],
+  [["get-image-run-dir", "getimagerundir"], "Find the image's associated runtime directory", named(() => import("./record-dirs.ts"), "getImageRunDir")],
+  [["get-container-dir", "getcontainerdir"], "Find the container's associated data directory", named(() => import("./record-dirs.ts"), "getContainerDir")],
+  [["get-container-run-dir", "getcontainerrundir"], "Find the container's associated runtime directory", named(() => import("./record-dirs.ts"), "getContainerRunDir")],
+  [["list-image-data", "listimagedata"], "List data items that are attached to an image", named(() => import("./record-data.ts"), "listImageData")],
+  [["get-image-data", "getimagedata"], "Get data that is attached to an image", named(() => import("./record-data.ts"), "getImageData")],
+  [["get-image-data-size", "getimagedatasize"], "Get size of data that is attached to an image", named(() => import("./record-data.ts"), "getImageDataSize")],
+  [["get-image-data-digest", "getimagedatadigest"], "Get digest of data that is attached to an image", named(() => import("./record-data.ts"), "getImageDataDigest")],
+  [["set-image-data", "setimagedata"], "Set data that is attached to an image", named(() => import("./record-data.ts"), "setImageDataVerb")],
+  [["list-container-data", "listcontainerdata"], "List data items that are attached to a container", named(() => import("./record-data.ts"), "listContainerData")],
+  [["get-container-data", "getcontainerdata"], "Get data that is attached to a container", named(() => import("./record-data.ts"), "getContainerData")],
+  [["get-container-data-size", "getcontainerdatasize"], "Get size of data that is attached to a container", named(() => import("./record-data.ts"), "getContainerDataSize")],
+  [["get-container-data-digest", "getcontainerdatadigest"], "Get digest of data that is attached to a container", named(() => import("./record-data.ts"), "getContainerDataDigest")],
+  [["set-container-data", "setcontainerdata"], "Set data that is attached to a container", named(() => import("./record-data.ts"), "setContainerDataVerb")],
+  [["metadata"], "Retrieve layer, image, or container metadata", () => import("./metadata.ts")],
+  [["set-metadata", "setmetadata"], "Set layer, image, or container metadata", named(() => import("./metadata.ts"), "setMetadata")],
+  [["get-names", "getnames"], "Get layer, image, or container name or names", () => import("./names.ts")],
+  [["add-names", "addnames"], "Add layer, image, or container name or names", named(() => import("./names.ts"), "addNames")],
+  [["remove-names", "removenames"], "Remove layer, image, or container name or names", named(() => import("./names.ts"), "removeNames")],
+  [["set-names", "setnames"], "Set layer, image, or container name or names", named(() => import("./names.ts"), "setNames")],
+  [["layer-parent-owners"], "Compute the set of unmapped parent UIDs and GIDs of the layer", named(() => import("./parent-owners.ts"), "layerParentOwners")],
+  [["container-parent-owners"], "Compute the set of unmapped parent UIDs and GIDs of the container", named(() => import("./parent-owners.ts"), "containerParentOwners")],
+];
+
 export const COMMANDS: Record<string, VerbEntry> = {
   "create-layer": { description: "Create a new layer", load: () => import("./create-layer.ts"), aliases: ["createlayer"] },
   layers: { description: "List layers", load: () => import("./layers.ts") },
   layer: { description: "Examine a layer", load: () => import("./layer.ts") },
-  exists: { description: "Check if a layer exists", load: () => import("./exists.ts") },
+  exists: { description: "Check if a layer or image or container exists", load: () => import("./exists.ts") },
   "delete-layer": { description: "Delete a layer, with safety checks", load: () => import("./delete-layer.ts"), aliases: ["deletelayer"] },
-  delete: { description: "Delete a layer, with no safety checks", load: () => import("./delete.ts") },
-  mount: { description: "Mount a layer", load: () => import("./mount.ts") },
-  unmount: { description: "Unmount a layer", load: () => import("./unmount.ts"), aliases: ["umount"] },
+  delete: { description: "Delete a layer or image or container, with no safety checks", load: () => import("./delete.ts") },
+  mount: { description: "Mount a layer or container (--ro: an image)", load: () => import("./mount.ts") },
+  unmount: { description: "Unmount an image, layer or container", load: () => import("./unmount.ts"), aliases: ["umount"] },
   mounted: { description: "Check if a layer is mounted", load: () => import("./mounted.ts") },
   status: { description: "Check on graph driver status", load: () => import("./status.ts") },
   check: { description: "Check the store for problems (changes nothing)", load: () => import("./check.ts") },
@@ -39,10 +79,11 @@ export const COMMANDS: Record<string, VerbEntry> = {
   copy: { description: "Copy files or directories into or out of a layer", load: () => import("./copy.ts") },
   gc: { description: "Remove layer directories and files that no record uses", load: () => import("./gc.ts") },
   dedup: { description: "Share identical file contents between the layers of images (needs reflinks)", load: () => import("./dedup.ts") },
-  "list-layer-data": { description: "List data items of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.listLayerDataCmd })), aliases: ["listlayerdata"] },
-  "get-layer-data": { description: "Get a data item of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.getLayerDataCmd })), aliases: ["getlayerdata"] },
-  "set-layer-data": { description: "Set a data item of a layer", load: () => import("./layer-data.ts").then((m) => ({ default: m.setLayerDataCmd })), aliases: ["setlayerdata"] },
+  "list-layer-data": { description: "List data items of a layer", load: named(() => import("./layer-data.ts"), "listLayerDataCmd"), aliases: ["listlayerdata"] },
+  "get-layer-data": { description: "Get a data item of a layer", load: named(() => import("./layer-data.ts"), "getLayerDataCmd"), aliases: ["getlayerdata"] },
+  "set-layer-data": { description: "Set a data item of a layer", load: named(() => import("./layer-data.ts"), "setLayerDataCmd"), aliases: ["setlayerdata"] },
   batch: { description: "Run commands from a file or stdin, one per line, in one process", load: () => import("./batch.ts") },
+  ...Object.fromEntries(RECORD_VERBS.map(([[name, ...aliases], description, load]) => [name, { description, load, ...(aliases.length ? { aliases } : {}) }])),
 };
 
 /** The entry `name` names, directly or as an alias, with its canonical name. */

@@ -9,7 +9,7 @@ import { OvError } from "../errors.ts";
 import { log } from "../log.ts";
 import { dedupDirs, dedupLayers, HASH_METHODS, type HashMethod } from "../store/dedup.ts";
 import { updateLayers } from "../store/layer-store.ts";
-import { readImages } from "../store/peers.ts";
+import { readImages } from "../store/image-store.ts";
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson, writeErr } from "./output.ts";
@@ -27,7 +27,7 @@ const cmd = defineCommand({
     expectPositionals(ctx.args, "dedup", 0, 0, "no arguments");
     const method = (lastValue(ctx.args, "hash-method") ?? "crc") as HashMethod;
     if (!HASH_METHODS.includes(method)) throw new OvError("usage", `invalid hash method: ${method} (crc, size or sha256)`);
-    const tops = readImages(ctx.paths).flatMap((i) => i.layers);
+    const tops = readImages(ctx.paths).flatMap((i) => [...(i.layer ? [i.layer] : []), ...(i["mapped-layers"] ?? [])]);
     const r = await updateLayers(ctx.paths, (txn) => {
       const ids = dedupLayers(txn.records, tops);
       log.debug(`dedup: ${ids.length} layer(s) of ${tops.length} image layer reference(s), hash ${method}`);

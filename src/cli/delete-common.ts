@@ -1,40 +1,69 @@
 /**
  * `delete-layer` and `delete` share everything but the safety checks.
+ * `delete` takes any kind, as upstream's Delete: a container (with its layer
+ * and directories), else an image (its record and data only), else a layer.
  */
 import { defineCommand } from "./define.ts";
 import { dropMount, trustedCount } from "../mount/layer-mount.ts";
-import { deleteLayer } from "../store/delete.ts";
+import { deleteContainer } from "../store/containers.ts";
+import { readContainers } from "../store/container-store.ts";
+import { deleteLayer, type DeleteHooks } from "../store/delete.ts";
+import { deleteImageRecord } from "../store/images.ts";
+import { readImages } from "../store/image-store.ts";
+import { findRecord } from "../store/lookup.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
+import type { StorePaths } from "../store/paths.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
-import { out, toJson } from "./output.ts";
+import { goMap, out, toJson } from "./output.ts";
 import { errorLine, forEachRef } from "./report.ts";
 
+/** How deletes see and undo a layer's mounts. */
+export function deleteHooks(paths: StorePaths): DeleteHooks {
+  return {
+    mountCount: (id) => trustedCount(paths, id, readMountCounts(paths)),
+    unmountAll: async (id) => {
+      await dropMount(paths, id, true);
+    },
+  };
+}
+
+/** `delete REF`: a container, else an image, else a layer, with no safety checks. */
+async function deleteAnything(paths: StorePaths, ref: string): Promise<void> {
+  if (findRecord(readContainers(paths), ref, "container")) {
+    await deleteContainer(paths, ref, deleteHooks(paths));
+    return;
+  }
+  const img = findRecord(readImages(paths), ref, "image");
+  if (img) {
+    await deleteImageRecord(paths, img.id);
+    return;
+  }
+  await deleteLayer(paths, ref, false, deleteHooks(paths));
+}
+
 export function deleteCommand(name: string, description: string, safe: boolean) {
+  const what = safe ? "a layer ID or name" : "a layer, image or container ID or name";
   const cmd = defineCommand({
     meta: { name, description },
-    args: { ...globalArgs, ...jsonArg, layer: { type: "positional", required: false, description: "Layer ID or name (several allowed)" } },
+    args: { ...globalArgs, ...jsonArg, layer: { type: "positional", required: false, description: `${what[0]!.toUpperCase()}${what.slice(3)} (several allowed)` } },
     async run({ rawArgs }) {
       const ctx = await begin(cmd, rawArgs);
       if (!ctx) return 0;
-      const refs = expectPositionals(ctx.args, name, 1, Infinity, "a layer ID or name");
+      const refs = expectPositionals(ctx.args, name, 1, Infinity, what);
       const results: Record<string, string> = {};
       const code = await forEachRef(
         refs,
         async (ref) => {
-          await deleteLayer(ctx.paths, ref, safe, {
-            mountCount: (id) => trustedCount(ctx.paths, id, readMountCounts(ctx.paths)),
-            unmountAll: async (id) => {
-              await dropMount(ctx.paths, id, true);
-            },
-          });
+          if (safe) await deleteLayer(ctx.paths, ref, true, deleteHooks(ctx.paths));
+          else await deleteAnything(ctx.paths, ref);
           results[ref] = "";
         },
         (ref, e) => {
           results[ref] = errorLine(e);
         },
       );
-      if (ctx.json) out(toJson(results));
+      if (ctx.json) out(toJson(goMap(results)));
       return code;
     },
   });

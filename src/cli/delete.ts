@@ -1,3 +1,3 @@
 import { deleteCommand } from "./delete-common.ts";
 
-export default deleteCommand("delete", "Delete a layer with no safety checks (it is unmounted first)", false);
+export default deleteCommand("delete", "Delete a layer or image or container, with no safety checks (a mounted layer is unmounted first)", false);

@@ -1,13 +1,14 @@
 import { defineCommand } from "./define.ts";
+import { readContainers } from "../store/container-store.ts";
+import { readImages } from "../store/image-store.ts";
 import { readLayers } from "../store/layer-store.ts";
-import { findLayer } from "../store/layers-json.ts";
-import { readContainers, readImages } from "../store/peers.ts";
+import { findRecord } from "../store/lookup.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
-import { out, toJson } from "./output.ts";
+import { goMap, out, toJson } from "./output.ts";
 
 const cmd = defineCommand({
-  meta: { name: "exists", description: "Check if a layer (or an image or container in the same store) exists" },
+  meta: { name: "exists", description: "Check if a layer or image or container exists" },
   args: {
     ...globalArgs,
     ...jsonArg,
@@ -20,30 +21,30 @@ const cmd = defineCommand({
   async run({ rawArgs }) {
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
-    const refs = expectPositionals(ctx.args, "exists", 1, Infinity, "a layer ID or name");
+    const refs = expectPositionals(ctx.args, "exists", 1, Infinity, "a layer, image or container ID or name");
     const layers = readLayers(ctx.paths);
+    const images = readImages(ctx.paths);
+    const containers = readContainers(ctx.paths);
     const onlyLayer = boolFlag(ctx.args, "layer");
     const onlyImage = boolFlag(ctx.args, "image");
     const onlyContainer = boolFlag(ctx.args, "container");
     // What is printed is whether the name exists as anything (as containers-storage prints it);
     // -l/-i/-c only decide the exit code.
-    const images = readImages(ctx.paths);
-    const containers = readContainers(ctx.paths);
-    const isImage = (r: string) => images.some((i) => i.id === r || i.names.includes(r));
-    const isContainer = (r: string) => containers.some((c) => c.id === r || c.names.includes(r));
     const result: Record<string, boolean> = {};
     let missing = false;
     for (const ref of refs) {
-      const isLayer = findLayer(layers, ref) !== undefined;
-      const any = isLayer || isImage(ref) || isContainer(ref);
+      const isLayer = findRecord(layers, ref, "layer") !== undefined;
+      const isImage = findRecord(images, ref, "image") !== undefined;
+      const isContainer = findRecord(containers, ref, "container") !== undefined;
+      const any = isLayer || isImage || isContainer;
       result[ref] = any;
       let ok = any;
       if (onlyLayer && !isLayer) ok = false;
-      if (onlyImage && !isImage(ref)) ok = false;
-      if (onlyContainer && !isContainer(ref)) ok = false;
+      if (onlyImage && !isImage) ok = false;
+      if (onlyContainer && !isContainer) ok = false;
       if (!ok) missing = true;
     }
-    if (ctx.json) out(toJson(result));
+    if (ctx.json) out(toJson(goMap(result)));
     else if (!boolFlag(ctx.args, "quiet")) for (const [k, v] of Object.entries(result)) out(`${k}: ${v}`);
     return missing ? 1 : 0;
   },

@@ -3,7 +3,8 @@ import { readLayers } from "../store/layer-store.ts";
 import { isIncomplete, orderRecord } from "../store/layers-json.ts";
 import { log } from "../log.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
-import { readContainers, readImages } from "../store/peers.ts";
+import { readContainers } from "../store/container-store.ts";
+import { readImages } from "../store/image-store.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { renderTree, type TreeNode } from "./layer-format.ts";
@@ -39,7 +40,7 @@ const cmd = defineCommand({
     }
     const images = readImages(ctx.paths);
     const containers = readContainers(ctx.paths);
-    const imagesOf = (id: string) => images.filter((i) => i.layers.includes(id));
+    const imagesOf = (id: string) => images.filter((i) => i.layer === id || i["mapped-layers"]?.includes(id));
     const containerOf = (id: string) => containers.find((c) => c.layer === id);
     if (boolFlag(ctx.args, "tree")) {
       const mounts = readMountCounts(ctx.paths);
@@ -47,9 +48,9 @@ const cmd = defineCommand({
         const notes = (l.names ?? []).map((n) => `name: ${n}`);
         const m = mounts.find((r) => r.id === l.id);
         if (m) notes.push(`mount: ${m.path}`);
-        for (const i of imagesOf(l.id)) notes.push(`image: ${i.id}`, ...i.names.map((n) => `image name: ${n}`));
+        for (const i of imagesOf(l.id)) notes.push(`image: ${i.id}`, ...(i.names ?? []).map((n) => `image name: ${n}`));
         const c = containerOf(l.id);
-        if (c) notes.push(`container: ${c.id}`, ...c.names.map((n) => `container name: ${n}`));
+        if (c) notes.push(`container: ${c.id}`, ...(c.names ?? []).map((n) => `container name: ${n}`));
         return { left: l.parent || "(base)", right: l.id, notes };
       });
       for (const line of renderTree(nodes)) out(line);
@@ -60,12 +61,12 @@ const cmd = defineCommand({
       for (const n of l.names ?? []) out(`\tname: ${n}`);
       for (const i of imagesOf(l.id)) {
         out(`\timage: ${i.id}`);
-        for (const n of i.names) out(`\t\tname: ${n}`);
+        for (const n of i.names ?? []) out(`\t\tname: ${n}`);
       }
       const c = containerOf(l.id);
       if (c) {
         out(`\tcontainer: ${c.id}`);
-        for (const n of c.names) out(`\t\tname: ${n}`);
+        for (const n of c.names ?? []) out(`\t\tname: ${n}`);
       }
     }
     return 0;

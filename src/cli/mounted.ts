@@ -5,6 +5,7 @@ import { readLayers } from "../store/layer-store.ts";
 import { findLayer } from "../store/layers-json.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
 import { OvError } from "../errors.ts";
+import { mountTarget } from "../store/mount-target.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
@@ -24,7 +25,7 @@ const cmd = defineCommand({
     const code = await forEachRef(
       refs,
       async (ref) => {
-        const rec = findLayer(layers, ref);
+        const rec = findLayer(layers, mountTarget(ctx.paths, ref, false).layer);
         if (!rec) throw new OvError("not-found", `Cannot check whether ${JSON.stringify(ref)} is mounted: no such layer`);
         if (trustedCount(ctx.paths, rec.id, counts, mountinfo) > 0) out(`${ref} mounted`);
         results.push({ id: ref, error: "" });

@@ -26,3 +26,8 @@ export async function writeErr(text: string): Promise<void> {
 export function toJson(v: unknown): string {
   return goJson(v);
 }
+
+/** A map as Go's encoder writes one: keys in sorted (byte) order. */
+export function goMap<V>(m: Record<string, V>): Record<string, V> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+}

@@ -89,7 +89,10 @@ export function planMount(req: MountRequest): MountPlan {
   const { flags, data } = parseMountOptions(req.options);
   const extra = [...data];
   if (req.label) extra.push(`context="${req.label}"`);
-  const lowerdirs = req.readOnly ? [req.diff, ...req.lowers] : req.lowers.length ? [...req.lowers] : [req.empty];
+  // overlayfs needs two lower dirs when there is no upper dir: a read-only base layer stacks its diff on its
+  // empty dir, as upstream does ("at least 2 lowerdir are needed while upperdir nonexistent").
+  const below = req.lowers.length ? [...req.lowers] : [req.empty];
+  const lowerdirs = req.readOnly ? [req.diff, ...below] : below;
   const upperdir = req.readOnly ? undefined : req.diff;
   const workdir = req.readOnly ? undefined : req.work;
   const directData = formatData(

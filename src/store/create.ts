@@ -78,29 +78,41 @@ export function createLayer(
   req: CreateLayerRequest,
   fill?: (rec: LayerRecord, txn: LayerTxn) => void | Promise<void>,
 ): Promise<LayerRecord> {
+  ensureStoreDirs(paths, linkMode(paths) === "legacy-compatible");
+  return updateLayers(paths, (txn) => createLayerInTxn(paths, txn, req, fill));
+}
+
+/**
+ * createLayer() for a caller that already holds layers.json's write lock
+ * (creating a container: layers, then images, then containers are locked).
+ */
+export async function createLayerInTxn(
+  paths: StorePaths,
+  txn: LayerTxn,
+  req: CreateLayerRequest,
+  fill?: (rec: LayerRecord, txn: LayerTxn) => void | Promise<void>,
+): Promise<LayerRecord> {
   const legacy = linkMode(paths) === "legacy-compatible";
   ensureStoreDirs(paths, legacy);
-  return updateLayers(paths, async (txn) => {
-    const rec = planLayerRecord(txn.records, req, nowNanos());
-    const files = rec.parent ? planChildLowers(paths, rec.parent, legacy, findLayer(txn.records, rec.parent)?.parent) : {};
-    txn.records.push(rec);
-    txn.save();
-    try {
-      createLayerDirs(paths, rec.id, rec.parent, files, legacy);
-      if (fill) await fill(rec, txn);
-    } catch (e) {
-      // A failed undo is reported after the original error, never instead of it.
-      rollback(
-        e,
-        () => removeLayer(paths, rec.id),
-        () => {
-          txn.records = txn.records.filter((r) => r !== rec);
-          txn.save();
-        },
-      );
-    }
-    clearFlag(rec, INCOMPLETE_FLAG);
-    txn.save();
-    return rec;
-  });
+  const rec = planLayerRecord(txn.records, req, nowNanos());
+  const files = rec.parent ? planChildLowers(paths, rec.parent, legacy, findLayer(txn.records, rec.parent)?.parent) : {};
+  txn.records.push(rec);
+  txn.save();
+  try {
+    createLayerDirs(paths, rec.id, rec.parent, files, legacy);
+    if (fill) await fill(rec, txn);
+  } catch (e) {
+    // A failed undo is reported after the original error, never instead of it.
+    rollback(
+      e,
+      () => removeLayer(paths, rec.id),
+      () => {
+        txn.records = txn.records.filter((r) => r !== rec);
+        txn.save();
+      },
+    );
+  }
+  clearFlag(rec, INCOMPLETE_FLAG);
+  txn.save();
+  return rec;
 }

@@ -4,16 +4,22 @@
  * those checks (as containers-storage's does) but still unmounts first, so no
  * mounted tree is ever removed under a user.
  *
+ * Locks, as upstream's DeleteLayer: layers.lock, then images.lock, then
+ * containers.lock (the last two read here: they are only looked at).
+ *
  * The entry is flagged incomplete and saved before anything is removed, so a
  * crash half-way leaves a layer that `repair` (and containers-storage on its
  * next write) finishes deleting.
  */
 import { OvError } from "../errors.ts";
+import type { ContainerRecord } from "./containers-json.ts";
+import { readContainers } from "./container-store.ts";
+import type { ImageRecord } from "./images-json.ts";
+import { readImages } from "./image-store.ts";
 import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
 import { removeLayer } from "./layout.ts";
-import { updateLayers } from "./layer-store.ts";
+import { updateLayers, type LayerTxn } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
-import { readContainers, readImages } from "./peers.ts";
 
 export interface DeleteHooks {
   /** The layer's trusted mount count (0 when not mounted). */
@@ -26,8 +32,8 @@ export interface DeleteHooks {
 export function deleteBlocker(
   records: readonly LayerRecord[],
   rec: LayerRecord,
-  images: readonly { id: string; layers: string[] }[],
-  containers: readonly { id: string; layer: string }[],
+  images: readonly ImageRecord[],
+  containers: readonly ContainerRecord[],
   mountCount: number,
 ): OvError | null {
   const kids = childrenOf(records, rec.id);
@@ -35,14 +41,27 @@ export function deleteBlocker(
     const more = kids.length > 1 ? ` and ${kids.length - 1} more` : "";
     return new OvError("conflict", `Cannot delete layer ${rec.id}: used by layer ${kids[0]}${more}: layer has children`);
   }
-  const img = images.find((i) => i.layers.includes(rec.id));
-  if (img) return new OvError("conflict", `Cannot delete layer ${rec.id}: used by image ${img.id}`);
+  const img = images.find((i) => i.layer === rec.id || i["mapped-layers"]?.includes(rec.id));
+  if (img) return new OvError("conflict", `Cannot delete layer ${rec.id}: layer ${rec.id} used by image ${img.id}: image is using this layer`);
   const ctr = containers.find((c) => c.layer === rec.id);
-  if (ctr) return new OvError("conflict", `Cannot delete layer ${rec.id}: used by container ${ctr.id}`);
+  if (ctr) return new OvError("conflict", `Cannot delete layer ${rec.id}: layer ${rec.id} used by container ${ctr.id}: container is using this layer`);
   if (mountCount > 0) {
     return new OvError("busy", `Cannot delete layer ${rec.id}: it is mounted (count ${mountCount})`, { hint: `unmount it first: ovlayer unmount ${rec.id}` });
   }
   return null;
+}
+
+/**
+ * Removes layer `rec` (unmounting it first) inside a layers.json write
+ * transaction the caller holds.
+ */
+export async function deleteLayerInTxn(paths: StorePaths, txn: LayerTxn, rec: LayerRecord, hooks: DeleteHooks): Promise<void> {
+  if (hooks.mountCount(rec.id) > 0) await hooks.unmountAll(rec.id);
+  setFlag(rec, INCOMPLETE_FLAG, true);
+  txn.save();
+  removeLayer(paths, rec.id); // its dir, l/ link, tar-split and big data items
+  txn.records = txn.records.filter((r) => r !== rec);
+  txn.save();
 }
 
 /**
@@ -52,18 +71,12 @@ export function deleteBlocker(
 export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean, hooks: DeleteHooks): Promise<string> {
   return updateLayers(paths, async (txn) => {
     const rec = findLayer(txn.records, ref);
-    if (!rec) throw new OvError("not-found", `Cannot delete ${JSON.stringify(ref)}: no such layer`);
+    if (!rec) throw new OvError("not-found", `Cannot delete ${JSON.stringify(ref)}: layer not known`);
     if (safe) {
       const blocker = deleteBlocker(txn.records, rec, readImages(paths), readContainers(paths), hooks.mountCount(rec.id));
       if (blocker) throw blocker;
-    } else if (hooks.mountCount(rec.id) > 0) {
-      await hooks.unmountAll(rec.id);
     }
-    setFlag(rec, INCOMPLETE_FLAG, true);
-    txn.save();
-    removeLayer(paths, rec.id);
-    txn.records = txn.records.filter((r) => r !== rec);
-    txn.save();
+    await deleteLayerInTxn(paths, txn, rec, hooks);
     return rec.id;
   });
 }

@@ -61,6 +61,17 @@ export function validateName(value: string): string {
   return value;
 }
 
+/**
+ * Image and container names are references such as "localhost/app:1.0":
+ * they never become paths, so only an empty name and NUL are refused.
+ */
+export function validateRecordName(value: string, what: "image" | "container"): string {
+  if (value === "" || value.includes("\0")) {
+    throw new OvError("usage", `Invalid ${what} name ${JSON.stringify(value)}: ${value === "" ? "it is empty" : "it contains a NUL byte"}`);
+  }
+  return value;
+}
+
 /** Web Crypto, not node:crypto: importing that costs ~2.5 ms of start-up (bench/README.md). */
 function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));

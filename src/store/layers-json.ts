@@ -8,6 +8,7 @@
  * rewritten by ovlayer is byte-identical to one written by containers-storage.
  */
 import { OvError } from "../errors.ts";
+import { decodeRecords, type RecordSchema } from "./decode.ts";
 import { goJson } from "./go-json.ts";
 
 /** One layer record. Unknown fields are allowed and preserved. */
@@ -48,27 +49,39 @@ export const INCOMPLETE_FLAG = "incomplete";
 /** Our own flag: the layer was created read-only (`create-layer --readonly`). */
 export const READONLY_FLAG = "ovlayer.readonly";
 
+/** Types of the fields of storage.Layer (decode.ts checks them). */
+export const LAYER_SCHEMA: RecordSchema = {
+  what: "layer",
+  uniqueNames: true,
+  fields: {
+    id: "string",
+    names: "string[]",
+    parent: "string",
+    metadata: "string",
+    mountlabel: "string",
+    created: "string",
+    "compressed-diff-digest": "string",
+    "compressed-size": "number",
+    "diff-digest": "string",
+    "toc-digest": "string",
+    "diff-size": "number",
+    compression: "number",
+    uidset: "number[]",
+    gidset: "number[]",
+    flags: "object",
+    uidmap: "object[]",
+    gidmap: "object[]",
+    "big-data-names": "string[]",
+  },
+};
+
 /**
  * Parses layers.json. An empty file is an empty store, as upstream reads it.
- * @throws {OvError} corrupt naming the file, when it is not an array of records with an id.
+ * @throws {OvError} corrupt naming the file and the entry: not an array, a
+ *   field of the wrong type, a duplicate ID or name, nesting too deep.
  */
 export function parseLayersJson(text: string, file: string): LayerRecord[] {
-  if (text.trim() === "") return [];
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new OvError("corrupt", `${file} does not parse as JSON: ${(e as Error).message}`, {
-      hint: "run `ovlayer check` to see what is wrong",
-    });
-  }
-  if (!Array.isArray(data)) throw new OvError("corrupt", `${file}: expected a JSON array of layers, found ${typeof data}`);
-  data.forEach((r, i) => {
-    if (!r || typeof r !== "object" || typeof (r as { id?: unknown }).id !== "string") {
-      throw new OvError("corrupt", `${file}: entry ${i + 1} of ${data.length} has no string "id"`);
-    }
-  });
-  return data as LayerRecord[];
+  return decodeRecords<LayerRecord>(text, file, LAYER_SCHEMA);
 }
 
 /** Go's omitempty: drops "", 0, false, null, empty arrays and empty maps. */

@@ -3,7 +3,7 @@
  * `[{"id","path","count"}]`, only layers with a count above zero. Pure parse
  * and format; fields we do not know are kept.
  */
-import { OvError } from "../errors.ts";
+import { decodeRecords, type RecordSchema } from "./decode.ts";
 import { goJson } from "./go-json.ts";
 
 export interface MountRecord {
@@ -13,24 +13,22 @@ export interface MountRecord {
   [key: string]: unknown;
 }
 
+const MOUNT_SCHEMA: RecordSchema = {
+  what: "mount point",
+  uniqueNames: false,
+  fields: { id: "string", path: "string", count: "number" },
+  hint: "run `ovlayer repair` to rebuild the mount counts from /proc/self/mountinfo",
+};
+
 /**
- * @throws {OvError} corrupt naming the file when it is not an array of {id, path, count}.
+ * @throws {OvError} corrupt naming the file and the entry: not an array of
+ *   {id, path, count}, a field of the wrong type, a layer listed twice.
  */
 export function parseMountpoints(text: string, file: string): MountRecord[] {
-  if (text.trim() === "") return [];
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new OvError("corrupt", `${file} does not parse as JSON: ${(e as Error).message}`, {
-      hint: "run `ovlayer repair` to rebuild the mount counts from /proc/self/mountinfo",
-    });
-  }
-  if (!Array.isArray(data)) throw new OvError("corrupt", `${file}: expected a JSON array of mount points`);
-  return data.map((r, i) => {
-    const o = r as Record<string, unknown>;
-    if (!o || typeof o.id !== "string") throw new OvError("corrupt", `${file}: entry ${i + 1} of ${data.length} has no string "id"`);
-    return { ...o, id: o.id, path: typeof o.path === "string" ? o.path : "", count: typeof o.count === "number" ? o.count : 0 };
+  return decodeRecords<MountRecord>(text, file, MOUNT_SCHEMA).map((r) => {
+    if (r.path === undefined) r.path = "";
+    if (r.count === undefined) r.count = 0;
+    return r;
   });
 }
 

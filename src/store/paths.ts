@@ -5,6 +5,11 @@
  *   R/overlay/l/<LID> -> ../<ID>/diff        (legacy short links)
  *   R/overlay-layers/layers.json, layers.lock, <ID>.tar-split.gz, <ID>/<data item>
  *   RR/overlay-layers/mountpoints.json, mountpoints.lock
+ *   R/overlay-images/images.json, images.lock, <ID>/<big data>, <ID>/userdata/
+ *   RR/overlay-images/<ID>/userdata/
+ *   R/overlay-containers/containers.json, volatile-containers.json, containers.lock,
+ *     <ID>/<big data>, <ID>/userdata/
+ *   RR/overlay-containers/<ID>/userdata/
  *
  * Only joins strings; callers validate IDs first (store/ids.ts).
  */
@@ -25,8 +30,15 @@ export class StorePaths {
   readonly runLayersDir: string;
   readonly mountpointsJson: string;
   readonly mountpointsLock: string;
+  readonly imagesDir: string;
   readonly imagesJson: string;
+  readonly imagesLock: string;
+  readonly runImagesDir: string;
+  readonly containersDir: string;
   readonly containersJson: string;
+  readonly volatileContainersJson: string;
+  readonly containersLock: string;
+  readonly runContainersDir: string;
 
   constructor(graphRoot: string, runRoot: string) {
     this.graphRoot = graphRoot;
@@ -39,8 +51,15 @@ export class StorePaths {
     this.runLayersDir = join(runRoot, "overlay-layers");
     this.mountpointsJson = join(this.runLayersDir, "mountpoints.json");
     this.mountpointsLock = join(this.runLayersDir, "mountpoints.lock");
-    this.imagesJson = join(graphRoot, "overlay-images", "images.json");
-    this.containersJson = join(graphRoot, "overlay-containers", "containers.json");
+    this.imagesDir = join(graphRoot, "overlay-images");
+    this.imagesJson = join(this.imagesDir, "images.json");
+    this.imagesLock = join(this.imagesDir, "images.lock");
+    this.runImagesDir = join(runRoot, "overlay-images");
+    this.containersDir = join(graphRoot, "overlay-containers");
+    this.containersJson = join(this.containersDir, "containers.json");
+    this.volatileContainersJson = join(this.containersDir, "volatile-containers.json");
+    this.containersLock = join(this.containersDir, "containers.lock");
+    this.runContainersDir = join(runRoot, "overlay-containers");
   }
 
   layer(id: string): string {
@@ -74,6 +93,14 @@ export class StorePaths {
   /** R/overlay-layers/<ID>/: the layer's big data items, one file per item (store/layer-data.ts). */
   layerDataDir(id: string): string {
     return join(this.layersDir, id);
+  }
+  /** R/overlay-images/<ID>: the image's big data files (and userdata/). */
+  imageDataDir(id: string): string {
+    return join(this.imagesDir, id);
+  }
+  /** R/overlay-containers/<ID>: the container's big data files (and userdata/). */
+  containerDataDir(id: string): string {
+    return join(this.containersDir, id);
   }
   /** R/overlay/l/<LID> */
   linkPath(lid: string): string {

@@ -45,14 +45,18 @@ describe.skipIf(!haveRoot)("wipe, shutdown and store start", () => {
     if (csAvailable) expect(s.csOk(["layers"])).toBe(`${fresh}\n\tname: top`);
   });
 
-  test("wipe refuses, removing nothing, while images.json holds records", () => {
-    const a = firstLine(s.ovOk(["create-layer"]));
-    mkdirSync(join(s.graph, "overlay-images"), { recursive: true });
-    writeFileSync(join(s.graph, "overlay-images", "images.json"), JSON.stringify([{ id: "e".repeat(64), layer: a }]));
-    const r = s.ov(["wipe"]);
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain("1 image(s) in");
-    expect(records().map((x) => x.id)).toEqual([a]);
+  test("wipe removes containers, then images, then layers, leaving empty record files", () => {
+    const base = firstLine(s.ovOk(["create-layer"]));
+    const img = s.ovOk(["create-image", base]);
+    const ctr = s.ovOk(["create-container", img]);
+    s.ovOk(["mount", ctr]);
+    s.ovOk(["wipe"]);
+    expect(records()).toEqual([]);
+    expect(JSON.parse(readFileSync(join(s.graph, "overlay-images", "images.json"), "utf8"))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(s.graph, "overlay-containers", "containers.json"), "utf8"))).toEqual([]);
+    expect(s.ovOk(["images"])).toBe("");
+    expect(s.ovOk(["containers"])).toBe("");
+    expect(readdirSync(join(s.graph, "overlay")).filter((n) => n !== "l")).toEqual([]);
   });
 
   test("shutdown refuses with upstream's message and exit 1 while a layer is mounted; --force unmounts it and the home", () => {

@@ -1,0 +1,56 @@
+/**
+ * Which layer a `mount`, `unmount` or `mounted` argument means, before the
+ * layer mounting code (mount/layer-mount.ts) runs. As upstream:
+ *
+ *   mount REF        a container's own read-write layer (on its image's
+ *                    stack), else the layer REF names;
+ *   mount --ro REF   an image's top layer, mounted read-only (MountImage:
+ *                    at R/overlay/<top layer ID>/merged); when REF is not an
+ *                    image, the layer or container read-only (ovlayer's own);
+ *   unmount REF      a container's layer, else a layer, else an image's top layer.
+ *
+ * Each record file is read under its read lock and released before the
+ * layer code takes layers.lock: nothing here holds two locks at once.
+ */
+import { OvError } from "../errors.ts";
+import { isVolatile } from "./containers-json.ts";
+import { readContainers } from "./container-store.ts";
+import { readImages } from "./image-store.ts";
+import { findRecord } from "./lookup.ts";
+import type { StorePaths } from "./paths.ts";
+
+export interface MountTarget {
+  /** Layer ref to hand to the layer code (an ID when resolved from an image or container). */
+  layer: string;
+  kind: "layer" | "image" | "container";
+  /** A container created with --volatile: mount with overlay's "volatile". */
+  volatile: boolean;
+}
+
+function imageTop(paths: StorePaths, ref: string): MountTarget | undefined {
+  const img = findRecord(readImages(paths), ref, "image");
+  if (!img) return undefined;
+  if (!img.layer) throw new OvError("not-found", `Cannot mount image ${img.id}: it has no layers`);
+  return { layer: img.layer, kind: "image", volatile: false };
+}
+
+function containerLayer(paths: StorePaths, ref: string): MountTarget | undefined {
+  const c = findRecord(readContainers(paths), ref, "container");
+  return c ? { layer: c.layer, kind: "container", volatile: isVolatile(c) } : undefined;
+}
+
+/** The layer `mount` mounts for `ref`. */
+export function mountTarget(paths: StorePaths, ref: string, readOnly: boolean): MountTarget {
+  return (readOnly ? imageTop(paths, ref) : undefined) ?? containerLayer(paths, ref) ?? { layer: ref, kind: "layer", volatile: false };
+}
+
+/**
+ * The layers `unmount` may mean for `ref`, in upstream's order of trying:
+ * a container's layer or the layer itself, then an image's top layer.
+ */
+export function unmountTargets(paths: StorePaths, ref: string): string[] {
+  const c = containerLayer(paths, ref);
+  if (c) return [c.layer];
+  const img = findRecord(readImages(paths), ref, "image");
+  return img?.layer ? [ref, img.layer] : [ref];
+}

@@ -2,9 +2,10 @@
  * Builds ovlayer: one self-contained executable (bun build --compile).
  *
  *   bun build.ts              dist/ovlayer, for this machine (npm run build)
- *   bun build.ts --release    dist/ovlayer-linux-x64 and dist/ovlayer-linux-arm64
- *                             (npm run release; Bun fetches the other
- *                             architecture's runtime from the npm registry)
+ *   bun build.ts --release    dist/ovlayer-linux-x64, dist/ovlayer-linux-arm64
+ *                             and the man page dist/ovlayer.1 (npm run
+ *                             release; Bun fetches the other architecture's
+ *                             runtime from the npm registry)
  *
  * --bytecode needs --format=esm (a CommonJS bundle with consola inside dies at
  * start); the binary must not read .env or bunfig.toml from the directory it
@@ -51,6 +52,7 @@ if (process.argv.includes("--release")) {
     else if (existsSync(`/usr/bin/${qemu[a]![0]}`)) await smoke([...qemu[a]!, `./${out}`], `${out} (under ${qemu[a]![0]})`);
     else console.error(`build: ${out} written (not run: no ${qemu[a]![0]} here)`);
   }
+  await $`bun scripts/manpage.ts dist/ovlayer.1`;
 } else {
   const target = process.env.OVLAYER_TARGET; // e.g. bun-linux-arm64 for one cross build
   const out = "dist/ovlayer";

@@ -83,6 +83,7 @@ export const COMMANDS: Record<string, VerbEntry> = {
   "get-layer-data": { description: "Get a data item of a layer", load: named(() => import("./layer-data.ts"), "getLayerDataCmd"), aliases: ["getlayerdata"] },
   "set-layer-data": { description: "Set a data item of a layer", load: named(() => import("./layer-data.ts"), "setLayerDataCmd"), aliases: ["setlayerdata"] },
   batch: { description: "Run commands from a file or stdin, one per line, in one process", load: () => import("./batch.ts") },
+  completion: { description: "Print a shell completion script (bash, zsh or fish)", load: () => import("./completion.ts") },
   ...Object.fromEntries(RECORD_VERBS.map(([[name, ...aliases], description, load]) => [name, { description, load, ...(aliases.length ? { aliases } : {}) }])),
 };
 

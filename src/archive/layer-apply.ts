@@ -3,7 +3,7 @@
  * its tar-split file `R/overlay-layers/<ID>.tar-split.gz`, and the
  * layers.json fields containers-storage records after ApplyDiff.
  */
-import { closeSync, openSync, readdirSync, unlinkSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from "node:fs";
 import { errCode, sysError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
@@ -28,6 +28,10 @@ export interface TarballInput {
   fd: number;
   /** "file X" or "standard input". */
   source: string;
+  /** The file's size when it is a regular file (for progress), else undefined. */
+  size?: number;
+  /** Called with the number of bytes of each read (the caller's progress). */
+  onRead?: (bytes: number) => void;
   close(): void;
 }
 
@@ -43,9 +47,15 @@ export function openTarball(file: string | undefined): TarballInput {
   } catch (e) {
     throw sysError(`Cannot open the layer tarball ${file}`, e);
   }
+  let size: number | undefined;
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile()) size = st.size;
+  } catch {}
   return {
     fd,
     source: `file ${file}`,
+    ...(size !== undefined ? { size } : {}),
     close() {
       closeSync(fd);
     },
@@ -84,6 +94,7 @@ export async function applyToLayer(paths: StorePaths, options: StoreOptions, rec
   const summary = await importTarball({
     fd: input.fd,
     source: input.source,
+    ...(input.onRead ? { onRead: input.onRead } : {}),
     root: paths.diff(id),
     layerId: id,
     opaqueXattr: opaqueXattrFor(options.overlay.mountOptions),

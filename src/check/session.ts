@@ -38,8 +38,8 @@ function withReadLocks<T>(paths: StorePaths, fn: () => T): T {
  * `check`: reads the store under read locks and judges it. Writes nothing.
  * @throws {OvError} permission or sys when a lock or /proc/self/mountinfo cannot be read.
  */
-export function runCheck(paths: StorePaths): CheckResult {
-  const snap = withReadLocks(paths, () => takeSnapshot(paths));
+export function runCheck(paths: StorePaths, onLayer?: () => void): CheckResult {
+  const snap = withReadLocks(paths, () => takeSnapshot(paths, onLayer));
   return { mode: snap.mode, layers: snap.layers.size, findings: checkStore(snap) };
 }
 

@@ -134,7 +134,8 @@ export function recordedIds(state: JsonState<LayerRecord[]>): Set<string> {
  * data for check.
  * @throws {OvError} when /proc/self/mountinfo cannot be read.
  */
-export function takeSnapshot(paths: StorePaths): StoreSnapshot {
+/** @param onLayer called after each layer directory is read (progress). */
+export function takeSnapshot(paths: StorePaths, onLayer?: () => void): StoreSnapshot {
   const unreadable: StoreSnapshot["unreadable"] = [];
   const layersJson = readJson(paths.layersJson, parseLayersJson);
   const layers = new Map<string, LayerDir>();
@@ -143,6 +144,7 @@ export function takeSnapshot(paths: StorePaths): StoreSnapshot {
     if (d.name === "l") linkDirExists = d.isDirectory();
     if (!d.isDirectory() || !isLayerDirName(d.name)) continue;
     layers.set(d.name, readLayerDir(paths, d.name, unreadable));
+    onLayer?.();
   }
   const known = recordedIds(layersJson);
   for (const [id, l] of layers) {

@@ -5,6 +5,7 @@ import { updateLayers } from "../store/layer-store.ts";
 import { requireCompleteLayer } from "../store/layers-json.ts";
 import { expectPositionals, globalArgs, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
+import { startProgress } from "./progress.ts";
 
 const cmd = defineCommand({
   meta: { name: "applydiff", description: "Apply a diff (a tarball: uncompressed, gzip or zstd) to a layer" },
@@ -18,6 +19,8 @@ const cmd = defineCommand({
     if (!ctx) return 0;
     const [ref] = expectPositionals(ctx.args, "applydiff", 1, 1, "one layer ID or name");
     const input = openTarball(lastValue(ctx.args, "file"));
+    const progress = startProgress("applydiff", input.size !== undefined ? { total: input.size } : {});
+    input.onRead = progress.add;
     try {
       await updateLayers(ctx.paths, async (txn) => {
         const rec = requireCompleteLayer(txn.records, ref!, "apply a diff to");
@@ -26,6 +29,7 @@ const cmd = defineCommand({
         txn.save();
       });
     } finally {
+      progress.end();
       input.close();
     }
     return 0;

@@ -3,6 +3,7 @@ import { formatFinding } from "../check/findings.ts";
 import { runCheck } from "../check/session.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
+import { startProgress } from "./progress.ts";
 import { formatLine } from "../log.ts";
 import { out, toJson, writeErr } from "./output.ts";
 
@@ -13,7 +14,13 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     expectPositionals(ctx.args, "check", 0, 0, "no arguments");
-    const r = runCheck(ctx.paths);
+    const progress = startProgress("check", { unit: "layer directories read" });
+    let r;
+    try {
+      r = runCheck(ctx.paths, () => progress.add(1));
+    } finally {
+      progress.end();
+    }
     if (ctx.json) out(toJson({ mode: r.mode, layers: r.layers, problems: r.findings }));
     else for (const f of r.findings) out(formatFinding(f));
     const n = r.findings.length;

@@ -6,6 +6,7 @@ import { withLayersRead } from "../store/layer-store.ts";
 import { nowNanos } from "../store/lockfile.ts";
 import { boolFlag, expectPositionals, globalArgs, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
+import { startProgress } from "./progress.ts";
 
 const FLAGS: [string, CompressionName][] = [
   ["uncompressed", "none"],
@@ -55,8 +56,9 @@ const cmd = defineCommand({
           throw sysError(`Cannot create ${file}`, e);
         }
       }
+      const progress = startProgress("diff");
       try {
-        await writeTarball(source, compression, fd, file === undefined ? "standard output" : `file ${file}`);
+        await writeTarball(source, compression, fd, file === undefined ? "standard output" : `file ${file}`, progress.add);
       } catch (e) {
         if (file !== undefined) {
           closeSync(fd);
@@ -67,6 +69,7 @@ const cmd = defineCommand({
         }
         throw e;
       } finally {
+        progress.end();
         if (fd !== 1) closeSync(fd);
       }
     });

@@ -6,6 +6,7 @@ import { expectPositionals, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { createArgs, createRequest, prepareStoreHome } from "./create-layer.ts";
 import { printLayerCreated } from "./layer-format.ts";
+import { startProgress } from "./progress.ts";
 
 const cmd = defineCommand({
   meta: { name: "import-layer", description: "Import a new layer from a tarball (uncompressed, gzip or zstd)" },
@@ -19,6 +20,8 @@ const cmd = defineCommand({
     const [parent] = expectPositionals(ctx.args, "import-layer", 0, 1, "at most one parent layer");
     // Open the input first: a missing file must not leave a layer behind.
     const input = openTarball(lastValue(ctx.args, "file"));
+    const progress = startProgress("import-layer", input.size !== undefined ? { total: input.size } : {});
+    input.onRead = progress.add;
     try {
       prepareStoreHome(ctx);
       const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent), async (rec) => {
@@ -27,6 +30,7 @@ const cmd = defineCommand({
       });
       printLayerCreated(rec, ctx.json);
     } finally {
+      progress.end();
       input.close();
     }
     return 0;

@@ -32,6 +32,8 @@ export interface ImportOptions extends ApplyOptions {
   source: string;
   /** Where to write the tar-split file, or undefined for none. */
   tarSplitPath?: string;
+  /** Called with the number of bytes of each read from `fd` (progress). */
+  onRead?: (bytes: number) => void;
 }
 
 function readChunk(fd: number, buf: Uint8Array, source: string): number {
@@ -82,11 +84,16 @@ function fanout(a: TarSink, b: TarSink): TarSink {
  *   tar-split file is removed and the directory is left as far as it got.
  */
 export async function importTarball(opts: ImportOptions): Promise<ImportSummary> {
+  const read = (b: Uint8Array): number => {
+    const n = readChunk(opts.fd, b, opts.source);
+    opts.onRead?.(n);
+    return n;
+  };
   // Read at least the magic bytes before deciding what the stream is.
   let buf: Uint8Array = Buffer.allocUnsafe(CHUNK);
   let have = 0;
   while (have < DETECT_BYTES) {
-    const n = readChunk(opts.fd, have ? buf.subarray(have) : buf, opts.source);
+    const n = read(have ? buf.subarray(have) : buf);
     if (n === 0) break;
     have += n;
   }
@@ -111,7 +118,7 @@ export async function importTarball(opts: ImportOptions): Promise<ImportSummary>
       for (;;) {
         const got = digests.acquire();
         const b = got instanceof Uint8Array ? got : await got;
-        const n = have === 0 ? 0 : readChunk(opts.fd, b, opts.source);
+        const n = have === 0 ? 0 : read(b);
         digests.filled(b, n);
         if (n === 0) break;
         parser.push(b.subarray(0, n));
@@ -129,7 +136,7 @@ export async function importTarball(opts: ImportOptions): Promise<ImportSummary>
               first = null;
             } else {
               buf = Buffer.allocUnsafe(CHUNK);
-              const n = readChunk(opts.fd, buf, opts.source);
+              const n = read(buf);
               if (n === 0) return ctrl.close();
               c = buf.subarray(0, n);
               sizeC += n;

@@ -11,7 +11,7 @@ import type { CompressionName } from "../compress/detect.ts";
 
 export type ChunkSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-function writeAll(fd: number, c: Uint8Array, target: string): void {
+function writeOut(fd: number, c: Uint8Array, target: string): void {
   let off = 0;
   try {
     while (off < c.length) off += writeSync(fd, c, off, c.length - off);
@@ -27,10 +27,15 @@ function isSync(src: ChunkSource): src is Iterable<Uint8Array> {
 /**
  * Writes every chunk of `src` to `fd`.
  * @param target "standard output" or "file X", for messages
+ * @param onWrite called with the size of each chunk written (progress)
  * @returns the number of bytes written
  */
-export async function writeTarball(src: ChunkSource, compression: CompressionName, fd: number, target: string): Promise<number> {
+export async function writeTarball(src: ChunkSource, compression: CompressionName, fd: number, target: string, onWrite?: (bytes: number) => void): Promise<number> {
   let total = 0;
+  const writeAll = (fd: number, c: Uint8Array, target: string): void => {
+    writeOut(fd, c, target);
+    onWrite?.(c.length);
+  };
   if (compression === "none") {
     if (isSync(src)) {
       for (const c of src) {

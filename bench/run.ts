@@ -1,7 +1,7 @@
 /**
  * ovlayer against containers-storage 1.43, side by side: `npm run bench`.
  *
- *   bun bench/run.ts [--quick] [--runs N] [--only startup,mount,store,import]
+ *   bun bench/run.ts [--quick] [--runs N] [--only startup,mount,store,batch,import]
  *                    [--dir PARENT] [--out FILE.json] [--ovlayer BINARY]
  *
  * Builds what it needs (dist/ovlayer when outdated, or --ovlayer another
@@ -23,13 +23,14 @@ import { Interrupted, requestStop } from "./measure.ts";
 import { buildHello, buildMountFloor, ensureOvlayer, freshCopies, OVLAYER, ROOT } from "./prepare.ts";
 import { markdown, toJson, type Machine, type Report } from "./report.ts";
 import { FULL, QUICK, type Check, type Plan, type Result, type RowEnv } from "./rows/common.ts";
+import { batchRows } from "./rows/batch.ts";
 import { importRows } from "./rows/import.ts";
 import { mountRows } from "./rows/mount.ts";
 import { startupRows } from "./rows/startup.ts";
 import { storeVerbRows } from "./rows/store-verbs.ts";
 import { childEnv, mountRunDir, writeStorageConf } from "./stores.ts";
 
-const GROUPS = ["startup", "mount", "store", "import"] as const;
+const GROUPS = ["startup", "mount", "store", "batch", "import"] as const;
 
 function log(s: string): void {
   process.stderr.write(`bench: ${s}\n`);
@@ -111,6 +112,7 @@ async function main(): Promise<number> {
       results.push(...s.results);
       checks.push(...s.checks);
     }
+    if (only.has("batch")) results.push(...(await batchRows(env)));
     if (only.has("import")) results.push(...(await importRows(env)));
   } finally {
     log(`cleaning up ${dir}`);

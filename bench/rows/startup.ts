@@ -19,5 +19,5 @@ export async function startupRows(env: RowEnv): Promise<Result[]> {
     // Start-up is the cheapest row and the noisiest relative to its size: more rounds.
     { runs: plan.runs * 2, warmup: plan.warmup, onRound: progress(env, "--version") },
   );
-  return [makeResult("startup", "start-up", "`--version` (start-up)", s.get("ovlayer")!, "bare Bun hello world", s.get("hello")!, maxRatio(2))];
+  return [makeResult("startup", "start-up", "`--version` (start-up)", s.get("ovlayer")!, "bare Bun hello world", s.get("hello")!, maxRatio(1.1))];
 }

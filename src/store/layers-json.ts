@@ -8,6 +8,7 @@
  * rewritten by ovlayer is byte-identical to one written by containers-storage.
  */
 import { OvError } from "../errors.ts";
+import { findRecord } from "./lookup.ts";
 import { decodeRecords, type RecordSchema } from "./decode.ts";
 import { goJson } from "./go-json.ts";
 
@@ -187,16 +188,7 @@ export function clearFlag(r: LayerRecord, flag: string): void {
  * @throws {OvError} conflict when a prefix matches several layers.
  */
 export function findLayer(records: readonly LayerRecord[], ref: string): LayerRecord | undefined {
-  const byId = records.find((r) => r.id === ref);
-  if (byId) return byId;
-  const byName = records.find((r) => r.names?.includes(ref));
-  if (byName) return byName;
-  if (ref.length === 0) return undefined;
-  const matches = records.filter((r) => r.id.startsWith(ref));
-  if (matches.length > 1) {
-    throw new OvError("conflict", `Layer reference ${JSON.stringify(ref)} is ambiguous: it is a prefix of ${matches.length} layer IDs`);
-  }
-  return matches[0];
+  return findRecord(records, ref, "layer");
 }
 
 /**

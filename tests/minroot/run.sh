@@ -42,6 +42,6 @@ echo "$log"
 pass=$(printf '%s\n' "$log" | grep -c '^ok - ' || true)
 fail=$(printf '%s\n' "$log" | grep -c '^not ok - ' || true)
 [ "$rc" -eq 0 ] || fail=$((fail + 1))
-[ "$pass" -ge 9 ] || { echo "expected at least 9 checks, saw $pass"; fail=$((fail + 1)); }
+[ "$pass" -ge 17 ] || { echo "expected at least 17 checks, saw $pass"; fail=$((fail + 1)); }
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

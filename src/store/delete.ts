@@ -61,9 +61,16 @@ export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean,
     }
     setFlag(rec, INCOMPLETE_FLAG, true);
     txn.save();
-    removeLayer(paths, rec.id);
-    txn.records = txn.records.filter((r) => r !== rec);
-    txn.save();
+    try {
+      removeLayer(paths, rec.id);
+      txn.records = txn.records.filter((r) => r !== rec);
+      txn.save();
+    } catch (e) {
+      // Removed files cannot be put back: the record stays flagged incomplete,
+      // which `repair` (and containers-storage) finish deleting.
+      if (e instanceof OvError) e.also.push(`layer ${rec.id} stays in ${paths.layersJson} flagged incomplete: \`ovlayer repair\` finishes deleting it`);
+      throw e;
+    }
     return rec.id;
   });
 }

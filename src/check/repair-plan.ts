@@ -275,6 +275,9 @@ function planLayerChain(plan: Plan, l: LayerDir, out: Action[], dirs: Action[]):
   const truth = trueChain(liveChain(plan, llEval), lo, jsonChain(plan.byId, id));
   if (!truth) return; // the sources disagree: check keeps reporting it
   const { chain, source } = truth;
+  // A chain through a layer whose directory is gone cannot be rebuilt without
+  // guessing (its files are lost): check keeps reporting it.
+  if (chain.some((c) => !plan.alive(c))) return;
 
   if (chain.length === 0) {
     for (const [name, state, file] of [

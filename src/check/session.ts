@@ -12,6 +12,8 @@
  * Each lock is taken once per process: OFD locks from two fds of one process
  * conflict, so taking one twice would deadlock (store/lockfile.ts).
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { errCode, sysError } from "../errors.ts";
 import { LockFile, withReadLockIfPresent } from "../store/lockfile.ts";
 import type { LinkMode } from "../store/mode.ts";
 import type { StorePaths } from "../store/paths.ts";
@@ -29,8 +31,30 @@ export interface CheckResult {
   findings: Finding[];
 }
 
+/**
+ * Refuses to judge a store this process may not read (a non-root user on a
+ * root-owned store): the layer directories and layers.json it cannot open
+ * are a permission problem of the caller, not findings about the store.
+ * @throws {OvError} permission naming the directory or file.
+ */
+function requireReadable(paths: StorePaths): void {
+  const probes: [string, () => unknown][] = [
+    [paths.home, () => readdirSync(paths.home)],
+    [paths.layersJson, () => readFileSync(paths.layersJson)],
+  ];
+  for (const [path, probe] of probes) {
+    try {
+      probe();
+    } catch (e) {
+      const code = errCode(e);
+      if (code === "EACCES" || code === "EPERM") throw sysError(`Cannot read the store: ${path}`, e, { path });
+    }
+  }
+}
+
 /** Runs `fn` with read locks on the lock files that exist, in containers-storage's order. */
 function withReadLocks<T>(paths: StorePaths, fn: () => T): T {
+  requireReadable(paths);
   return withReadLockIfPresent(paths.layersLock, () => withReadLockIfPresent(paths.mountpointsLock, fn));
 }
 
@@ -78,6 +102,7 @@ function change(paths: StorePaths, dryRun: boolean, plan: Planner): ChangeResult
   const layersLock = new LockFile(paths.layersLock);
   layersLock.lock("write");
   try {
+    requireReadable(paths);
     let snap = takeSnapshot(paths);
     let p = plan(snap);
     let mountsLock: LockFile | null = null;

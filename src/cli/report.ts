@@ -4,19 +4,37 @@
  * "hint:" line when there is one, the stack with --debug, and the exit code
  * of the error's kind (errors.ts).
  */
-import { EXIT_CODES, OvError } from "../errors.ts";
+import { errCode, errnoHint, errnoKind, EXIT_CODES, OvError, sysError } from "../errors.ts";
 import { formatLine, isDebug } from "../log.ts";
 import { SysError } from "../sys/libc.ts";
 
-export function formatError(e: unknown): { text: string; code: number } {
+/**
+ * The safety net: a raw Node fs error (it has an errno `code` and a
+ * `syscall`) that escaped its wrapping is still a failed call of the outside
+ * world, not a bug: it goes through the errno policy as the sites do.
+ */
+function asTyped(e: unknown): unknown {
+  if (e instanceof OvError || !(e instanceof Error)) return e;
+  if (e instanceof SysError) return new OvError(errnoKind(e.code), e.message, { cause: e, ...hintOf(e.code) });
+  const syscall = (e as { syscall?: unknown }).syscall;
+  const code = errCode(e);
+  if (typeof syscall !== "string" || !code?.startsWith("E")) return e;
+  const path = (e as { path?: unknown }).path;
+  return sysError(typeof path === "string" ? `Cannot ${syscall} ${path}` : `${syscall} failed`, e);
+}
+
+function hintOf(code: string): { hint?: string } {
+  const hint = errnoHint(code);
+  return hint ? { hint } : {};
+}
+
+export function formatError(raw: unknown): { text: string; code: number } {
+  const e = asTyped(raw);
   let text: string;
   let code: number;
   if (e instanceof OvError) {
     text = formatLine("error", e.message) + e.also.map((a) => formatLine("error", a)).join("") + (e.hint ? `hint: ${e.hint}\n` : "");
     code = EXIT_CODES[e.kind];
-  } else if (e instanceof SysError) {
-    text = formatLine("error", e.message);
-    code = EXIT_CODES.sys;
   } else {
     text = formatLine("error", `internal error: ${e instanceof Error ? e.message : String(e)}`);
     code = EXIT_CODES.internal;

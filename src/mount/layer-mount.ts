@@ -7,7 +7,7 @@
  * else unmounted) is treated as zero. A failed mount leaves the count as it
  * was and nothing mounted.
  */
-import { chownSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { accessSync, chownSync, constants, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
@@ -99,6 +99,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const plan = planMount(req);
       const kernel = assumedKernel();
       const strategies = chooseStrategies(plan, kernel, store.overlay.mountStrategy);
+      if (!req.readOnly) requireWritable(paths.layer(rec.id), rec.id);
       if (!store.overlay.skipMountHome) {
         try {
           const action = makeHomePrivate(paths.home, sys);
@@ -136,6 +137,19 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       return { path: merged, count: 1, strategy: applied.strategy };
     });
   }, { createLock: true });
+}
+
+/**
+ * A read-write mount needs a writable upper and work dir: on a read-only store
+ * the kernel would only say EINVAL, so ask first (access(2) says EROFS, or
+ * EACCES to a non-root caller).
+ */
+function requireWritable(dir: string, id: string): void {
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw sysError(`Cannot mount layer ${id} read-write: its directory ${dir} is not writable`, e, { path: dir });
+  }
 }
 
 function wrapSys(e: unknown, what: string): OvError {

@@ -12,7 +12,7 @@ import { withLayersRead } from "../store/layer-store.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { SysError } from "../sys/libc.ts";
-import { OvError } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
 import { dropMount, trustedCount } from "./layer-mount.ts";
 import { isMountPoint, readMountinfo } from "./mountinfo.ts";
 import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
@@ -56,10 +56,7 @@ export async function shutdownStore(paths: StorePaths, force: boolean, sys: Moun
     try {
       sys.umount2(paths.home, MNT_DETACH);
     } catch (e) {
-      if (!(e instanceof SysError && e.code === "EINVAL")) {
-        const perm = e instanceof SysError && (e.code === "EPERM" || e.code === "EACCES");
-        throw new OvError(perm ? "permission" : "sys", `Cannot unmount the overlay home ${paths.home}: ${(e as Error).message}`, { cause: e });
-      }
+      if (!(e instanceof SysError && e.code === "EINVAL")) throw sysError(`Cannot unmount the overlay home ${paths.home}`, e, { path: paths.home });
     }
     return { mounted, homeUnmounted: true };
   }, { createLock: true });

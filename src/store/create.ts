@@ -101,18 +101,24 @@ export async function createLayerInTxn(
   try {
     createLayerDirs(paths, rec.id, rec.parent, files, legacy);
     if (fill) await fill(rec, txn);
+    clearFlag(rec, INCOMPLETE_FLAG);
+    txn.save();
   } catch (e) {
-    // A failed undo is reported after the original error, never instead of it.
+    // Back to the state before the call: no directory, no record. A failed
+    // undo is reported after the original error, never instead of it, and
+    // names what is left for `repair`.
     rollback(
       e,
       () => removeLayer(paths, rec.id),
       () => {
         txn.records = txn.records.filter((r) => r !== rec);
-        txn.save();
+        try {
+          txn.save();
+        } catch (e2) {
+          throw new OvError("sys", `${e2 instanceof Error ? e2.message : String(e2)}; layer ${rec.id} stays in ${paths.layersJson} flagged incomplete: \`ovlayer repair\` removes it`);
+        }
       },
     );
   }
-  clearFlag(rec, INCOMPLETE_FLAG);
-  txn.save();
   return rec;
 }

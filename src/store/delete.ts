@@ -59,9 +59,16 @@ export async function deleteLayerInTxn(paths: StorePaths, txn: LayerTxn, rec: La
   if (hooks.mountCount(rec.id) > 0) await hooks.unmountAll(rec.id);
   setFlag(rec, INCOMPLETE_FLAG, true);
   txn.save();
-  removeLayer(paths, rec.id); // its dir, l/ link, tar-split and big data items
-  txn.records = txn.records.filter((r) => r !== rec);
-  txn.save();
+  try {
+    removeLayer(paths, rec.id); // its dir, l/ link, tar-split and big data items
+    txn.records = txn.records.filter((r) => r !== rec);
+    txn.save();
+  } catch (e) {
+    // Removed files cannot be put back: the record stays flagged incomplete,
+    // which `repair` (and containers-storage) finish deleting.
+    if (e instanceof OvError) e.also.push(`layer ${rec.id} stays in ${paths.layersJson} flagged incomplete: \`ovlayer repair\` finishes deleting it`);
+    throw e;
+  }
 }
 
 /**

@@ -59,16 +59,32 @@ export class LockFile {
     this.path = path;
   }
 
-  private openFd(): number {
+  /**
+   * Opens the lock file read-write (creating it and its directory), or, for a
+   * read lock, read-only when it cannot be opened for writing (a read-only
+   * store, a non-root reader of a root-owned store): F_RDLCK needs no write
+   * access, as upstream's read-only lock files show.
+   */
+  private openFd(mode: LockMode): number {
     if (this.fd >= 0) return this.fd;
     try {
       this.fd = open(this.path, O.RDWR | O.CREAT, 0o644);
     } catch (e) {
-      if (e instanceof SysError && e.code === "ENOENT") {
+      const code = e instanceof SysError ? e.code : undefined;
+      if (mode === "read" && (code === "EACCES" || code === "EPERM" || code === "EROFS")) {
+        try {
+          this.fd = open(this.path, O.RDONLY, 0);
+          return this.fd;
+        } catch {
+          throw sysError(`Cannot open lock file ${this.path}`, e, { path: this.path });
+        }
+      }
+      if (code !== "ENOENT") throw sysError(`Cannot open lock file ${this.path}`, e, { path: this.path });
+      try {
         mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
         this.fd = open(this.path, O.RDWR | O.CREAT, 0o644);
-      } else {
-        throw sysError(`Cannot open lock file ${this.path}`, e, { path: this.path });
+      } catch (e2) {
+        throw sysError(`Cannot create lock file ${this.path}`, e2, { path: this.path });
       }
     }
     return this.fd;
@@ -77,7 +93,7 @@ export class LockFile {
   /** Blocks until the lock is held. */
   lock(mode: LockMode): void {
     if (this.mode) throw new OvError("internal", `Lock ${this.path} is already held (${this.mode})`);
-    const fd = this.openFd();
+    const fd = this.openFd(mode);
     for (;;) {
       try {
         fcntlPtr(fd, F_OFD_SETLKW, flock(mode === "write" ? F_WRLCK : F_RDLCK));
@@ -92,7 +108,7 @@ export class LockFile {
 
   /** Takes the lock if nobody holds a conflicting one; returns false otherwise. */
   tryLock(mode: LockMode): boolean {
-    const fd = this.openFd();
+    const fd = this.openFd(mode);
     try {
       fcntlPtr(fd, F_OFD_SETLK, flock(mode === "write" ? F_WRLCK : F_RDLCK));
     } catch (e) {

@@ -7,7 +7,7 @@
  * else unmounted) is treated as zero. A failed mount leaves the count as it
  * was and nothing mounted.
  */
-import { chownSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
@@ -18,8 +18,10 @@ import { withLayersRead } from "../store/layer-store.ts";
 import { readMountCounts, updateMountCounts } from "../store/mount-counts.ts";
 import type { MountRecord } from "../store/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
-import { SysError } from "../sys/libc.ts";
-import { applyPlan } from "./strategies.ts";
+import { O, SysError } from "../sys/libc.ts";
+import { mkdirat } from "../sys/openat.ts";
+import { StoreRoot } from "../store/safe-open.ts";
+import { applyPlan, type OpenedDirs } from "./strategies.ts";
 import { wantsReadOnly } from "./mount-options.ts";
 import { isMountPoint, readMountinfo } from "./mountinfo.ts";
 import { chooseStrategies, planMount, type Strategy } from "./plan.ts";
@@ -49,10 +51,35 @@ function requireLayer(records: LayerRecord[], ref: string, verb: string): LayerR
   return rec;
 }
 
-/** Removes the "volatile" marker overlay leaves in the work dir (upstream does the same). */
-function clearVolatileMarker(work: string): void {
+/**
+ * Opens the layer dir, its merged dir (created when missing) and every dir of
+ * the plan beneath the graph root, following no symlink (store/safe-open.ts).
+ * @throws {OvError} corrupt naming the path when one is a symlink or a file.
+ */
+function openPlanDirs(root: StoreRoot, paths: StorePaths, id: string, lowerdirs: readonly string[], upper?: string, work?: string): OpenedDirs {
+  const action = `mount layer ${id}`;
+  const layerFd = root.dir(paths.layer(id), action, O.PATH);
   try {
-    rmSync(join(work, "work", "incompat", "volatile"), { recursive: true, force: true });
+    mkdirat(layerFd, "merged", 0o700);
+  } catch (e) {
+    if (errCode(e) !== "EEXIST") throw sysError(`Cannot create mount point ${paths.merged(id)}`, e);
+  }
+  const byPath = new Map<string, number>();
+  for (const d of [...lowerdirs, ...(upper ? [upper] : []), ...(work ? [work] : [])]) {
+    if (!byPath.has(d)) byPath.set(d, root.dir(d, action));
+  }
+  const mergedFd = root.dir(paths.merged(id), action, O.PATH);
+  return { fdOf: (p) => byPath.get(p), mergedFd };
+}
+
+/**
+ * Removes the "volatile" marker overlay leaves in the work dir (upstream does
+ * the same), through the work dir's fd when it is open.
+ */
+function clearVolatileMarker(work: string, workFd?: number): void {
+  const base = workFd !== undefined && existsSync("/proc/self/fd") ? `/proc/self/fd/${workFd}` : work;
+  try {
+    rmSync(join(base, "work", "incompat", "volatile"), { recursive: true, force: true });
   } catch (e) {
     if (errCode(e) === "ENOTDIR") return; // a broken work dir cannot hold the marker; the mount reports it
     throw sysError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);
@@ -85,6 +112,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const options = [...store.overlay.mountOptions, ...(mo.options ?? [])];
       const chain = readChain(paths, rec.id, { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) });
       const label = mo.label ?? rec.mountlabel;
+      let applied: ReturnType<typeof applyPlan>;
       const req = {
         layerId: rec.id,
         diff: paths.diff(rec.id),
@@ -99,21 +127,23 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const plan = planMount(req);
       const kernel = assumedKernel();
       const strategies = chooseStrategies(plan, kernel, store.overlay.mountStrategy);
-      if (!store.overlay.skipMountHome) {
-        try {
-          const action = makeHomePrivate(paths.home, sys);
-          if (action !== "none") log.debug(`overlay home ${paths.home}: ${action}`);
-        } catch (e) {
-          throw wrapSys(e, `Cannot make the overlay home ${paths.home} a private mount`);
-        }
-      }
+      // Every dir is opened beneath the graph root, following no symlink, before anything is mounted or written.
+      const root = StoreRoot.open(paths.graphRoot, `mount layer ${rec.id}`);
       try {
-        mkdirSync(merged, { mode: 0o700 });
-      } catch (e) {
-        if (errCode(e) !== "EEXIST") throw sysError(`Cannot create mount point ${merged}`, e);
+        const dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
+        if (!store.overlay.skipMountHome) {
+          try {
+            const action = makeHomePrivate(paths.home, sys);
+            if (action !== "none") log.debug(`overlay home ${paths.home}: ${action}`);
+          } catch (e) {
+            throw wrapSys(e, `Cannot make the overlay home ${paths.home} a private mount`);
+          }
+        }
+        if (!req.readOnly) clearVolatileMarker(paths.work(rec.id), dirs.fdOf(paths.work(rec.id)));
+        applied = applyPlan(plan, strategies, sys, kernel.pageSize, dirs);
+      } finally {
+        root.close();
       }
-      if (!req.readOnly) clearVolatileMarker(paths.work(rec.id));
-      const applied = applyPlan(plan, strategies, sys, kernel.pageSize);
       log.debug(
         `mounted layer ${rec.id} (${chain.lowers.length} lowers from ${chain.source}${req.readOnly ? ", read-only" : ""}) with the ${applied.strategy} strategy, ` +
           (applied.strategy === "api" ? "no mount data" : `mount data ${applied.dataLength} bytes`) +

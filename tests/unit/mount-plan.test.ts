@@ -157,6 +157,7 @@ function recorder(fail: Partial<Record<keyof MountSys, string>> = {}) {
     fsconfigCreate: () => (calls.push("create"), maybeFail("fsconfigCreate")),
     fsmount: () => (maybeFail("fsmount"), fd("mnt")),
     moveMount: (_m, t) => (calls.push(`move ${t}`), maybeFail("moveMount")),
+    moveMountFd: (_m, fd) => (calls.push(`move fd ${fd}`), maybeFail("moveMount")),
     fsMessages: () => (fail.fsMessages ? [fail.fsMessages] : []),
   };
   return { sys, open, calls, cwd: () => cwd };

@@ -374,6 +374,7 @@ function planLinkDir(plan: Plan, links: readonly Action[]): Action[] {
     const t = view.linkTargets.get(name);
     let why: string | null = null;
     if (!t) why = "it points outside the store's layers (expected ../<ID>/diff)";
+    else if (snap.symlinkedDirs.some((l) => l.layer === t)) continue; // its layer dir is a symlink: reported, never followed nor cleaned up
     else if (!snap.layers.has(t)) why = `dangling: layer ${t} has no directory`;
     else if (plan.removable.has(t)) why = `it points at incomplete layer ${t}, which is removed`;
     else if (!named.has(name) && !used.has(name)) why = "no link file names it and no lower file uses it";

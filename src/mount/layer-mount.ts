@@ -7,8 +7,8 @@
  * else unmounted) is treated as zero. A failed mount leaves the count as it
  * was and nothing mounted.
  */
-import { chownSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { chownSync, existsSync, lstatSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -20,14 +20,14 @@ import type { MountRecord } from "../store/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { O, SysError } from "../sys/libc.ts";
 import { mkdirat } from "../sys/openat.ts";
-import { StoreRoot } from "../store/safe-open.ts";
+import { refuseSymlinkedDir, StoreRoot } from "../store/safe-open.ts";
 import { applyPlan, type OpenedDirs } from "./strategies.ts";
 import { wantsReadOnly } from "./mount-options.ts";
 import { isMountPoint, readMountinfo } from "./mountinfo.ts";
 import { chooseStrategies, planMount, type Strategy } from "./plan.ts";
 import { assumedKernel, selinuxEnabled } from "./probe.ts";
 import { makeHomePrivate } from "./propagation.ts";
-import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
+import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -180,14 +180,14 @@ function wrapSys(e: unknown, what: string): OvError {
  */
 export function detachMerged(merged: string, sys: MountSys = realSys): void {
   try {
-    sys.umount2(merged, MNT_DETACH);
+    sys.umount2(merged, MNT_DETACH | UMOUNT_NOFOLLOW);
   } catch (e) {
     if (!(e instanceof SysError && (e.code === "EINVAL" || e.code === "ENOENT"))) throw wrapSys(e, `Cannot unmount ${merged}`);
   }
   let uid = 0;
   let gid = 0;
   try {
-    const st = statSync(merged);
+    const st = lstatSync(merged);
     uid = st.uid;
     gid = st.gid;
   } catch (e) {
@@ -222,6 +222,8 @@ export interface UnmountResult {
 export async function dropMount(paths: StorePaths, id: string, force: boolean, sys: MountSys = realSys): Promise<UnmountResult> {
   return updateMountCounts(paths, async (txn) => {
     const merged = paths.merged(id);
+    // Nothing followed out of the store: the layer dir must be a real one (its merged is replaced below).
+    refuseSymlinkedDir(paths.graphRoot, paths.layer(id), `unmount layer ${id}`);
     const entry = txn.records.find((r) => r.id === id);
     if (entry && entry.count > 1 && !force && isMountPoint(merged)) {
       entry.count--;
@@ -248,6 +250,11 @@ export async function unmountLayer(paths: StorePaths, ref: string, force: boolea
     if (!rec) {
       const byPath = readMountCounts(paths).find((r) => r.path === ref.replace(/\/+$/, ""));
       if (byPath) rec = records.find((r) => r.id === byPath.id);
+    }
+    if (!rec) {
+      // A mount left without a count (a crash between mount and count): its merged path still names the layer.
+      const m = /^([^/]+)\/merged\/*$/.exec(relative(paths.home, ref));
+      if (m && ref.startsWith("/")) rec = records.find((r) => r.id === m[1]);
     }
     if (!rec) throw new OvError("not-found", `Cannot unmount ${JSON.stringify(ref)}: no such layer`);
     return dropMount(paths, rec.id, force, sys);

@@ -55,3 +55,5 @@ export const realSys: MountSys = {
 };
 
 export const MNT_DETACH = 2;
+/** umount2(2): do not follow a final symlink of the target. */
+export const UMOUNT_NOFOLLOW = 8;

@@ -71,7 +71,8 @@ export function notADirError(action: string, path: string, what: string): OvErro
   });
 }
 
-function walk(rootFd: number, parts: string[], flags: number): number {
+/** The fallback where openat2 is missing: one openat(O_NOFOLLOW | O_DIRECTORY) per component. */
+export function walkBeneath(rootFd: number, parts: readonly string[], flags: number): number {
   let fd = rootFd;
   try {
     for (let i = 0; i < parts.length; i++) {
@@ -103,7 +104,7 @@ export function openBeneath(rootFd: number, root: string, rel: string, action: s
         openat2Missing = true;
       }
     }
-    return walk(rootFd, parts, flags);
+    return walkBeneath(rootFd, parts, flags);
   } catch (e) {
     const code = errCode(e);
     if (code === "ELOOP" || code === "ENOTDIR" || code === "EXDEV") {

@@ -68,10 +68,11 @@ function runDirect(plan: MountPlan, sys: MountSys): number {
 }
 
 /**
- * Opens every dir, names them by fd number, and mounts with the cwd at
- * /proc/self/fd (the kernel resolves relative lowerdir paths against the cwd
- * of the calling process). The cwd is process-wide: it is put back before
- * this returns, whatever happens.
+ * Names every dir by fd number (the fds opened beneath the graph root when
+ * given, else opened here) and mounts with the cwd at /proc/self/fd (the
+ * kernel resolves relative lowerdir paths against the cwd of the calling
+ * process). The cwd is process-wide: it is put back before this returns,
+ * whatever happens.
  */
 function runFd(plan: MountPlan, sys: MountSys, pageSize: number, dirs: OpenedDirs): number {
   const fds: number[] = [];

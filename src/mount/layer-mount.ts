@@ -130,7 +130,9 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       // Every dir is opened beneath the graph root, following no symlink, before anything is mounted or written.
       const root = StoreRoot.open(paths.graphRoot, `mount layer ${rec.id}`);
       try {
-        const dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
+        // The home first (it is bind-mounted onto itself below), then every dir through that bind
+        // mount: a dir opened before it would be the covered one, and a mount on it invisible.
+        root.verify(paths.home, `mount layer ${rec.id}`);
         if (!store.overlay.skipMountHome) {
           try {
             const action = makeHomePrivate(paths.home, sys);
@@ -139,6 +141,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
             throw wrapSys(e, `Cannot make the overlay home ${paths.home} a private mount`);
           }
         }
+        const dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
         if (!req.readOnly) clearVolatileMarker(paths.work(rec.id), dirs.fdOf(paths.work(rec.id)));
         applied = applyPlan(plan, strategies, sys, kernel.pageSize, dirs);
       } finally {

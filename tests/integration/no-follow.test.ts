@@ -131,12 +131,15 @@ describe.skipIf(!canMount())("nothing is followed out of the store", () => {
     test(`${v.name}: a healthy store mounts, writes land in the layer's diff`, () => {
       st = makeStore();
       const before = tree(st.outside);
+      unmountBelow(st.s.graph); // the overlay home not private yet: mount binds it first, then opens the dirs through it
       const merged = st.s.ovOk(["--storage-opt", `overlay.mount_strategy=${v.strategy}`, "mount", st.top], { env: v.env });
+      expect(mountsUnder(merged)).toHaveLength(1);
       expect(merged).toBe(st.layer(st.top, "merged"));
       writeFileSync(join(merged, "new.txt"), "through the mount\n");
       expect(readFileSync(st.layer(st.top, "diff/new.txt"), "utf8")).toBe("through the mount\n");
       expect(readdirSync(merged).sort()).toEqual(["base.txt", "new.txt", "top.txt"]);
       st.s.ovOk(["unmount", st.top]);
+      expect(mountsUnder(merged)).toEqual([]);
       expect(tree(st.outside)).toEqual(before);
     });
 

@@ -119,7 +119,8 @@ function runFd(plan: MountPlan, sys: MountSys, pageSize: number, dirs: OpenedDir
       const target = dirs.mergedFd !== undefined ? `/proc/self/fd/${dirs.mergedFd}` : plan.req.merged;
       sys.mount("overlay", target, "overlay", plan.flags, data);
     } catch (e) {
-      throw new StrategyError("fd", e, false);
+      // Named by the merged path, not by the /proc/self/fd/N it was reached through.
+      throw new StrategyError("fd", e instanceof SysError ? new SysError("mount", e.errno, plan.req.merged) : e, false);
     } finally {
       sys.fchdir(cwd);
     }

@@ -3,6 +3,7 @@
  * its tar-split file `R/overlay-layers/<ID>.tar-split.gz`, and the
  * layers.json fields containers-storage records after ApplyDiff.
  */
+import { withStoreRoot } from "../store/safe-open.ts";
 import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from "node:fs";
 import { errCode, sysError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
@@ -89,6 +90,8 @@ export function removeTarSplit(paths: StorePaths, id: string): void {
  */
 export async function applyToLayer(paths: StorePaths, options: StoreOptions, rec: LayerRecord, input: TarballInput): Promise<ImportSummary> {
   const id = rec.id;
+  // The diff dir must be the layer's own, reached from the graph root without following a symlink.
+  withStoreRoot(paths.graphRoot, `apply to layer ${id}`, (r) => r.verify(paths.diff(id), `apply to layer ${id}`));
   const empty = isDiffEmpty(paths, id);
   if (!empty) removeTarSplit(paths, id);
   const summary = await importTarball({

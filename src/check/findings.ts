@@ -65,6 +65,7 @@ export const FINDING_CODES = [
   "chain-mismatch",
   "mount-count-stale",
   "mount-uncounted",
+  "dir-symlink",
 ] as const;
 
 export type FindingCode = (typeof FINDING_CODES)[number];
@@ -90,6 +91,9 @@ export function checkStore(snap: StoreSnapshot): Finding[] {
   const out: Finding[] = [];
   const add: Add = (code, file, problem, layer) => out.push(layer === undefined ? { code, file, problem } : { code, layer, file, problem });
   for (const u of snap.unreadable) add("unreadable", u.path, `cannot be read: ${u.error}`);
+  for (const l of snap.symlinkedDirs) {
+    add("dir-symlink", l.path, `is a symlink to ${JSON.stringify(l.target)} where the store keeps a directory; nothing is followed out of the store, so mount and every writer refuse it`, l.layer);
+  }
   checkJsonFiles(view, add);
   checkRecords(view, add);
   for (const id of [...snap.layers.keys()].sort()) {

@@ -10,7 +10,9 @@
  * a layer whose removal failed stays in layers.json.
  */
 import { copyFileSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, unlinkSync, chmodSync } from "node:fs";
+import { dirname } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
+import { refuseSymlinkedDir } from "../store/safe-open.ts";
 import { isMountPoint } from "../mount/mountinfo.ts";
 import { atomicSymlink, atomicWriteFile } from "../store/atomic.ts";
 import { invalidIdReason } from "../store/ids.ts";
@@ -50,6 +52,8 @@ function ignoreENOENT(fn: () => void): void {
 }
 
 function applyOne(paths: StorePaths, a: Action, locks: HeldLocks, failedRemovals: Map<string, LayerRecord>): void {
+  // Never through a symlink: the dir an action writes in (l/, a layer dir, R/overlay) must be a real one of the store.
+  if (a.file) refuseSymlinkedDir(paths.graphRoot, dirname(a.file), `${a.kind.replace(/-/g, " ")} ${a.file}`);
   switch (a.kind) {
     case "backup-file":
       copyFileSync(a.file, a.to);

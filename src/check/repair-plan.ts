@@ -21,7 +21,8 @@
  *  6. The l/ directory: symlinks that dangle, point outside the store or at a
  *     removed layer, or that nothing names or uses, go.
  *  7. Mount counts against /proc/self/mountinfo.
- * Nothing here removes a complete layer's directory or content.
+ * Nothing here removes a complete layer's directory or content, and nothing is
+ * planned behind a symlink where the store keeps a directory (l/, a layer dir).
  */
 import { invalidIdReason } from "../store/ids.ts";
 import { isIncomplete, type LayerRecord } from "../store/layers-json.ts";
@@ -131,7 +132,10 @@ export function planRepair(snap: StoreSnapshot, opts: PlanOptions): Action[] {
     recordsWrite.push({ kind: "write-layers-json", file: snap.paths.layersJson, records: plan.records, why: parts.join(", ") });
   }
   // Records are written last, once the directories they describe are right.
-  return [...backups, ...removals, ...symlinkRemovals, ...dirs, ...links, ...chains, ...adoptions, ...recordsWrite, ...counts];
+  const all = [...backups, ...removals, ...symlinkRemovals, ...dirs, ...links, ...chains, ...adoptions, ...recordsWrite, ...counts];
+  // Nothing behind a symlink where the store keeps a directory: check reports it, repair never follows it.
+  const behind = (f: string) => snap.symlinkedDirs.some((l) => f === l.path || f.startsWith(l.path + "/"));
+  return all.filter((a) => !behind(a.file));
 }
 
 /** Incomplete layers that can go: not mounted, and no complete layer on top of them. */
@@ -377,6 +381,7 @@ function planLinkDir(plan: Plan, links: readonly Action[]): Action[] {
     const t = view.linkTargets.get(name);
     let why: string | null = null;
     if (!t) why = "it points outside the store's layers (expected ../<ID>/diff)";
+    else if (snap.symlinkedDirs.some((l) => l.layer === t)) continue; // its layer dir is a symlink: reported, never followed nor cleaned up
     else if (!snap.layers.has(t)) why = `dangling: layer ${t} has no directory`;
     else if (plan.removable.has(t)) why = `it points at incomplete layer ${t}, which is removed`;
     else if (!named.has(name) && !used.has(name)) why = "no link file names it and no lower file uses it";

@@ -15,7 +15,8 @@
  * Reading never writes and never locks: callers hold the locks they need
  * (session.ts).
  */
-import { readdirSync, readFileSync, readlinkSync, statSync, type Dirent } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Dirent } from "node:fs";
+import { join } from "node:path";
 import { describeCause, errCode, sysError } from "../errors.ts";
 import { mountPointSet } from "../mount/mountinfo.ts";
 import { invalidIdReason, RESERVED_NAMES } from "../store/ids.ts";
@@ -72,6 +73,29 @@ export interface StoreSnapshot {
   mounted: Set<string>;
   /** Things that could not be read at all (a directory listing that failed). */
   unreadable: { path: string; error: string }[];
+  /**
+   * Symlinks where the store keeps a directory (R/overlay, l/, a layer dir,
+   * its diff/work/merged/empty): never followed, reported by check.
+   */
+  symlinkedDirs: SymlinkedDir[];
+}
+
+export interface SymlinkedDir {
+  path: string;
+  target: string;
+  /** The layer whose dir (or sub-dir) it is. */
+  layer?: string;
+}
+
+/** The sub-directories of a layer that must be real directories. */
+const LAYER_SUBDIRS = new Set(["diff", "work", "merged", "empty"]);
+
+function linkTarget(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch (e) {
+    return `? (${describeCause(e)})`;
+  }
 }
 
 function readJson<T>(path: string, parse: (text: string, file: string) => T): JsonState<T> {
@@ -103,11 +127,12 @@ export function isLayerDirName(name: string): boolean {
   return !RESERVED_NAMES.has(name) && invalidIdReason(name) === null;
 }
 
-function readLayerDir(paths: StorePaths, id: string, unreadable: StoreSnapshot["unreadable"]): LayerDir {
+function readLayerDir(paths: StorePaths, id: string, unreadable: StoreSnapshot["unreadable"], symlinked: SymlinkedDir[]): LayerDir {
   const dir = paths.layer(id);
   const subdirs = new Set<string>();
   const files = new Set<string>();
   for (const d of listDir(dir, unreadable) ?? []) {
+    if (d.isSymbolicLink() && LAYER_SUBDIRS.has(d.name)) symlinked.push({ path: join(dir, d.name), target: linkTarget(join(dir, d.name)), layer: id });
     if (d.isDirectory()) subdirs.add(d.name);
     else files.add(d.name);
   }
@@ -137,13 +162,21 @@ export function recordedIds(state: JsonState<LayerRecord[]>): Set<string> {
 /** @param onLayer called after each layer directory is read (progress). */
 export function takeSnapshot(paths: StorePaths, onLayer?: () => void): StoreSnapshot {
   const unreadable: StoreSnapshot["unreadable"] = [];
+  const symlinkedDirs: SymlinkedDir[] = [];
   const layersJson = readJson(paths.layersJson, parseLayersJson);
   const layers = new Map<string, LayerDir>();
   let linkDirExists = false;
-  for (const d of listDir(paths.home, unreadable) ?? []) {
+  // R/overlay itself as a symlink: reported, and nothing behind it is read.
+  const homeIsLink = isSymlink(paths.home);
+  if (homeIsLink) symlinkedDirs.push({ path: paths.home, target: linkTarget(paths.home) });
+  for (const d of (homeIsLink ? null : listDir(paths.home, unreadable)) ?? []) {
     if (d.name === "l") linkDirExists = d.isDirectory();
+    if (d.isSymbolicLink() && (d.name === "l" || isLayerDirName(d.name))) {
+      const p = join(paths.home, d.name);
+      symlinkedDirs.push({ path: p, target: linkTarget(p), ...(d.name === "l" ? {} : { layer: d.name }) });
+    }
     if (!d.isDirectory() || !isLayerDirName(d.name)) continue;
-    layers.set(d.name, readLayerDir(paths, d.name, unreadable));
+    layers.set(d.name, readLayerDir(paths, d.name, unreadable, symlinkedDirs));
     onLayer?.();
   }
   const known = recordedIds(layersJson);
@@ -180,7 +213,16 @@ export function takeSnapshot(paths: StorePaths, onLayer?: () => void): StoreSnap
     mountpoints: readJson(paths.mountpointsJson, parseMountpoints),
     mounted: mountPoints(),
     unreadable,
+    symlinkedDirs,
   };
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Every mount point in /proc/self/mountinfo. */

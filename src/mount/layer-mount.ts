@@ -7,8 +7,8 @@
  * else unmounted) is treated as zero. A failed mount leaves the count as it
  * was and nothing mounted.
  */
-import { accessSync, chownSync, constants, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, chownSync, constants, existsSync, lstatSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -18,14 +18,16 @@ import { withLayersRead } from "../store/layer-store.ts";
 import { readMountCounts, updateMountCounts } from "../store/mount-counts.ts";
 import type { MountRecord } from "../store/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
-import { SysError } from "../sys/libc.ts";
-import { applyPlan } from "./strategies.ts";
+import { O, SysError } from "../sys/libc.ts";
+import { mkdirat } from "../sys/openat.ts";
+import { refuseSymlinkedDir, StoreRoot } from "../store/safe-open.ts";
+import { applyPlan, type OpenedDirs } from "./strategies.ts";
 import { wantsReadOnly } from "./mount-options.ts";
 import { isMountPoint, readMountinfo } from "./mountinfo.ts";
 import { chooseStrategies, planMount, type Strategy } from "./plan.ts";
 import { assumedKernel, selinuxEnabled } from "./probe.ts";
 import { makeHomePrivate } from "./propagation.ts";
-import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
+import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -49,10 +51,35 @@ function requireLayer(records: LayerRecord[], ref: string, verb: string): LayerR
   return rec;
 }
 
-/** Removes the "volatile" marker overlay leaves in the work dir (upstream does the same). */
-function clearVolatileMarker(work: string): void {
+/**
+ * Opens the layer dir, its merged dir (created when missing) and every dir of
+ * the plan beneath the graph root, following no symlink (store/safe-open.ts).
+ * @throws {OvError} corrupt naming the path when one is a symlink or a file.
+ */
+function openPlanDirs(root: StoreRoot, paths: StorePaths, id: string, lowerdirs: readonly string[], upper?: string, work?: string): OpenedDirs {
+  const action = `mount layer ${id}`;
+  const layerFd = root.dir(paths.layer(id), action, O.PATH);
   try {
-    rmSync(join(work, "work", "incompat", "volatile"), { recursive: true, force: true });
+    mkdirat(layerFd, "merged", 0o700);
+  } catch (e) {
+    if (errCode(e) !== "EEXIST") throw sysError(`Cannot create mount point ${paths.merged(id)}`, e);
+  }
+  const byPath = new Map<string, number>();
+  for (const d of [...lowerdirs, ...(upper ? [upper] : []), ...(work ? [work] : [])]) {
+    if (!byPath.has(d)) byPath.set(d, root.dir(d, action));
+  }
+  const mergedFd = root.dir(paths.merged(id), action, O.PATH);
+  return { fdOf: (p) => byPath.get(p), mergedFd };
+}
+
+/**
+ * Removes the "volatile" marker overlay leaves in the work dir (upstream does
+ * the same), through the work dir's fd when it is open.
+ */
+function clearVolatileMarker(work: string, workFd?: number): void {
+  const base = workFd !== undefined && existsSync("/proc/self/fd") ? `/proc/self/fd/${workFd}` : work;
+  try {
+    rmSync(join(base, "work", "incompat", "volatile"), { recursive: true, force: true });
   } catch (e) {
     if (errCode(e) === "ENOTDIR") return; // a broken work dir cannot hold the marker; the mount reports it
     throw sysError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);
@@ -85,6 +112,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const options = [...store.overlay.mountOptions, ...(mo.options ?? [])];
       const chain = readChain(paths, rec.id, { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) });
       const label = mo.label ?? rec.mountlabel;
+      let applied: ReturnType<typeof applyPlan>;
       const req = {
         layerId: rec.id,
         diff: paths.diff(rec.id),
@@ -100,21 +128,26 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const kernel = assumedKernel();
       const strategies = chooseStrategies(plan, kernel, store.overlay.mountStrategy);
       if (!req.readOnly) requireWritable(paths.layer(rec.id), rec.id);
-      if (!store.overlay.skipMountHome) {
-        try {
-          const action = makeHomePrivate(paths.home, sys);
-          if (action !== "none") log.debug(`overlay home ${paths.home}: ${action}`);
-        } catch (e) {
-          throw wrapSys(e, `Cannot make the overlay home ${paths.home} a private mount`);
-        }
-      }
+      // Every dir is opened beneath the graph root, following no symlink, before anything is mounted or written.
+      const root = StoreRoot.open(paths.graphRoot, `mount layer ${rec.id}`);
       try {
-        mkdirSync(merged, { mode: 0o700 });
-      } catch (e) {
-        if (errCode(e) !== "EEXIST") throw sysError(`Cannot create mount point ${merged}`, e);
+        // The home first (it is bind-mounted onto itself below), then every dir through that bind
+        // mount: a dir opened before it would be the covered one, and a mount on it invisible.
+        root.verify(paths.home, `mount layer ${rec.id}`);
+        if (!store.overlay.skipMountHome) {
+          try {
+            const action = makeHomePrivate(paths.home, sys);
+            if (action !== "none") log.debug(`overlay home ${paths.home}: ${action}`);
+          } catch (e) {
+            throw wrapSys(e, `Cannot make the overlay home ${paths.home} a private mount`);
+          }
+        }
+        const dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
+        if (!req.readOnly) clearVolatileMarker(paths.work(rec.id), dirs.fdOf(paths.work(rec.id)));
+        applied = applyPlan(plan, strategies, sys, kernel.pageSize, dirs);
+      } finally {
+        root.close();
       }
-      if (!req.readOnly) clearVolatileMarker(paths.work(rec.id));
-      const applied = applyPlan(plan, strategies, sys, kernel.pageSize);
       log.debug(
         `mounted layer ${rec.id} (${chain.lowers.length} lowers from ${chain.source}${req.readOnly ? ", read-only" : ""}) with the ${applied.strategy} strategy, ` +
           (applied.strategy === "api" ? "no mount data" : `mount data ${applied.dataLength} bytes`) +
@@ -164,14 +197,14 @@ function wrapSys(e: unknown, what: string): OvError {
  */
 export function detachMerged(merged: string, sys: MountSys = realSys): void {
   try {
-    sys.umount2(merged, MNT_DETACH);
+    sys.umount2(merged, MNT_DETACH | UMOUNT_NOFOLLOW);
   } catch (e) {
     if (!(e instanceof SysError && (e.code === "EINVAL" || e.code === "ENOENT"))) throw wrapSys(e, `Cannot unmount ${merged}`);
   }
   let uid = 0;
   let gid = 0;
   try {
-    const st = statSync(merged);
+    const st = lstatSync(merged);
     uid = st.uid;
     gid = st.gid;
   } catch (e) {
@@ -206,6 +239,8 @@ export interface UnmountResult {
 export async function dropMount(paths: StorePaths, id: string, force: boolean, sys: MountSys = realSys): Promise<UnmountResult> {
   return updateMountCounts(paths, async (txn) => {
     const merged = paths.merged(id);
+    // Nothing followed out of the store: the layer dir must be a real one (its merged is replaced below).
+    refuseSymlinkedDir(paths.graphRoot, paths.layer(id), `unmount layer ${id}`);
     const entry = txn.records.find((r) => r.id === id);
     if (entry && entry.count > 1 && !force && isMountPoint(merged)) {
       entry.count--;
@@ -232,6 +267,11 @@ export async function unmountLayer(paths: StorePaths, ref: string, force: boolea
     if (!rec) {
       const byPath = readMountCounts(paths).find((r) => r.path === ref.replace(/\/+$/, ""));
       if (byPath) rec = records.find((r) => r.id === byPath.id);
+    }
+    if (!rec) {
+      // A mount left without a count (a crash between mount and count): its merged path still names the layer.
+      const m = /^([^/]+)\/merged\/*$/.exec(relative(paths.home, ref));
+      if (m && ref.startsWith("/")) rec = records.find((r) => r.id === m[1]);
     }
     if (!rec) throw new OvError("not-found", `Cannot unmount ${JSON.stringify(ref)}: no such layer`);
     return dropMount(paths, rec.id, force, sys);

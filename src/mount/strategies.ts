@@ -10,6 +10,19 @@ import { fdData, type MountPlan, type Strategy } from "./plan.ts";
 import { mountAttrs, splitOption, superblockFlagNames } from "./mount-options.ts";
 import type { MountSys } from "./syscalls.ts";
 
+/**
+ * The dirs of a plan already opened beneath the graph root (store/safe-open.ts):
+ * the strategies hand these fds to the kernel instead of opening the paths.
+ * They belong to the caller, which closes them.
+ */
+export interface OpenedDirs {
+  fdOf(path: string): number | undefined;
+  /** An fd of the merged dir: the mount goes onto it (move_mount to the fd, or /proc/self/fd/N). */
+  mergedFd?: number;
+}
+
+const NONE: OpenedDirs = { fdOf: () => undefined };
+
 export interface Applied {
   strategy: Strategy;
   /** Bytes of mount(2) data (0 for the api strategy, which has none). */
@@ -55,12 +68,13 @@ function runDirect(plan: MountPlan, sys: MountSys): number {
 }
 
 /**
- * Opens every dir, names them by fd number, and mounts with the cwd at
- * /proc/self/fd (the kernel resolves relative lowerdir paths against the cwd
- * of the calling process). The cwd is process-wide: it is put back before
- * this returns, whatever happens.
+ * Names every dir by fd number (the fds opened beneath the graph root when
+ * given, else opened here) and mounts with the cwd at /proc/self/fd (the
+ * kernel resolves relative lowerdir paths against the cwd of the calling
+ * process). The cwd is process-wide: it is put back before this returns,
+ * whatever happens.
  */
-function runFd(plan: MountPlan, sys: MountSys, pageSize: number): number {
+function runFd(plan: MountPlan, sys: MountSys, pageSize: number, dirs: OpenedDirs): number {
   const fds: number[] = [];
   try {
     let cwd: number;
@@ -74,16 +88,17 @@ function runFd(plan: MountPlan, sys: MountSys, pageSize: number): number {
     let upperFd: number | undefined;
     let workFd: number | undefined;
     try {
-      for (const l of plan.lowerdirs) {
-        const fd = sys.openDir(l);
+      const openOne = (path: string): number => {
+        const given = dirs.fdOf(path);
+        if (given !== undefined) return given;
+        const fd = sys.openDir(path);
         fds.push(fd);
-        lowerFds.push(fd);
-      }
+        return fd;
+      };
+      for (const l of plan.lowerdirs) lowerFds.push(openOne(l));
       if (plan.upperdir !== undefined) {
-        upperFd = sys.openDir(plan.upperdir);
-        fds.push(upperFd);
-        workFd = sys.openDir(plan.workdir!);
-        fds.push(workFd);
+        upperFd = openOne(plan.upperdir);
+        workFd = openOne(plan.workdir!);
       }
     } catch (e) {
       // EMFILE is avoided by the api strategy with paths; a missing dir is not.
@@ -100,9 +115,12 @@ function runFd(plan: MountPlan, sys: MountSys, pageSize: number): number {
       throw new StrategyError("fd", e, true); // no /proc: the api strategy does not need it
     }
     try {
-      sys.mount("overlay", plan.req.merged, "overlay", plan.flags, data);
+      // The target by its fd too: the kernel follows /proc/self/fd/N to the very dir that was checked.
+      const target = dirs.mergedFd !== undefined ? `/proc/self/fd/${dirs.mergedFd}` : plan.req.merged;
+      sys.mount("overlay", target, "overlay", plan.flags, data);
     } catch (e) {
-      throw new StrategyError("fd", e, false);
+      // Named by the merged path, not by the /proc/self/fd/N it was reached through.
+      throw new StrategyError("fd", e instanceof SysError ? new SysError("mount", e.errno, plan.req.merged) : e, false);
     } finally {
       sys.fchdir(cwd);
     }
@@ -117,7 +135,7 @@ function apiMissing(e: unknown): boolean {
   return e instanceof SysError && (e.code === "ENOSYS" || e.code === "EOPNOTSUPP");
 }
 
-function runApi(plan: MountPlan, sys: MountSys): number {
+function runApi(plan: MountPlan, sys: MountSys, dirs: OpenedDirs): number {
   let fsfd: number;
   try {
     fsfd = sys.fsopen("overlay");
@@ -130,8 +148,11 @@ function runApi(plan: MountPlan, sys: MountSys): number {
     let byFd = true;
     const setDir = (key: string, path: string, first: boolean) => {
       if (byFd) {
-        const fd = sys.openDir(path);
-        fds.push(fd);
+        let fd = dirs.fdOf(path);
+        if (fd === undefined) {
+          fd = sys.openDir(path);
+          fds.push(fd);
+        }
         try {
           sys.fsconfigFd(fsfd, key, fd);
           return;
@@ -169,7 +190,8 @@ function runApi(plan: MountPlan, sys: MountSys): number {
     const mfd = sys.fsmount(fsfd, mountAttrs(plan.flags));
     fds.push(mfd);
     stage = "move_mount";
-    sys.moveMount(mfd, plan.req.merged);
+    if (dirs.mergedFd !== undefined) sys.moveMountFd(mfd, dirs.mergedFd);
+    else sys.moveMount(mfd, plan.req.merged);
   } catch (e) {
     if (e instanceof StrategyError) throw e;
     let msgs: string[] = [];
@@ -188,12 +210,12 @@ function runApi(plan: MountPlan, sys: MountSys): number {
  * @throws {OvError} naming the layer, the strategy, the errno and the kernel's message;
  *   permission errors carry the root hint.
  */
-export function applyPlan(plan: MountPlan, strategies: readonly Strategy[], sys: MountSys, pageSize: number): Applied {
+export function applyPlan(plan: MountPlan, strategies: readonly Strategy[], sys: MountSys, pageSize: number, dirs: OpenedDirs = NONE): Applied {
   const fellBack: string[] = [];
   for (let i = 0; i < strategies.length; i++) {
     const s = strategies[i]!;
     try {
-      const dataLength = s === "direct" ? runDirect(plan, sys) : s === "fd" ? runFd(plan, sys, pageSize) : runApi(plan, sys);
+      const dataLength = s === "direct" ? runDirect(plan, sys) : s === "fd" ? runFd(plan, sys, pageSize, dirs) : runApi(plan, sys, dirs);
       return { strategy: s, dataLength, fellBack };
     } catch (e) {
       const err = e instanceof StrategyError ? e : new StrategyError(s, e, false);

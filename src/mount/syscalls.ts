@@ -13,6 +13,7 @@ import {
   fsmount,
   fsopen,
   moveMountTo,
+  moveMountToFd,
 } from "../sys/mount-api.ts";
 
 export interface MountSys {
@@ -30,6 +31,8 @@ export interface MountSys {
   fsconfigCreate(fsfd: number): void;
   fsmount(fsfd: number, attrs: number): number;
   moveMount(mountFd: number, target: string): void;
+  /** move_mount(2) onto the directory open as `targetFd`. */
+  moveMountFd(mountFd: number, targetFd: number): void;
   fsMessages(fsfd: number): string[];
 }
 
@@ -47,7 +50,10 @@ export const realSys: MountSys = {
   fsconfigCreate,
   fsmount,
   moveMount: moveMountTo,
+  moveMountFd: moveMountToFd,
   fsMessages,
 };
 
 export const MNT_DETACH = 2;
+/** umount2(2): do not follow a final symlink of the target. */
+export const UMOUNT_NOFOLLOW = 8;

@@ -13,6 +13,7 @@ import { sysError } from "../errors.ts";
 import { loadRecords, readRecords, updateRecords, withRecordsRead, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
 import type { StorePaths } from "./paths.ts";
+import { refuseSymlinkedDir } from "./safe-open.ts";
 
 export function layersFile(paths: StorePaths): JsonFileSpec<LayerRecord> {
   return { file: paths.layersJson, lock: paths.layersLock, codec: { parse: parseLayersJson, format: formatLayersJson } };
@@ -39,8 +40,18 @@ export function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]
   return withRecordsRead(layersFile(paths), fn, opts);
 }
 
+/**
+ * Refuses to write to a store whose R/overlay, R/overlay/l or R/overlay-layers
+ * is a symlink (or a file): a writer would follow it out of the store.
+ * @throws {OvError} corrupt naming the path.
+ */
+export function refuseSymlinkedStore(paths: StorePaths, action: string): void {
+  for (const d of [paths.home, paths.linkDir, paths.layersDir]) refuseSymlinkedDir(paths.graphRoot, d, action);
+}
+
 /** Creates the directories every writer needs (R/overlay, R/overlay/l, R/overlay-layers). */
 export function ensureStoreDirs(paths: StorePaths, legacyLinks: boolean): void {
+  refuseSymlinkedStore(paths, "write to the store");
   try {
     mkdirSync(paths.graphRoot, { recursive: true, mode: 0o700 });
     mkdirSync(paths.home, { recursive: true, mode: 0o700 });
@@ -55,5 +66,8 @@ export type LayerTxn = RecordTxn<LayerRecord>;
 
 /** Runs `fn` with layers.json loaded under the write lock (held until `fn`'s promise settles). */
 export function updateLayers<T>(paths: StorePaths, fn: (txn: LayerTxn) => T | Promise<T>): Promise<T> {
-  return updateRecords(layersFile(paths), fn);
+  return updateRecords(layersFile(paths), (txn) => {
+    refuseSymlinkedStore(paths, "change the store");
+    return fn(txn);
+  });
 }

@@ -19,6 +19,7 @@ export const FSCONFIG = {
   CMD_CREATE: 6,
 } as const;
 export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+export const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
 
 /** fsopen(2): a filesystem context for `fsname`. */
 export function fsopen(fsname: string): number {
@@ -49,6 +50,11 @@ export function fsmount(fsfd: number, attrFlags: number): number {
 /** move_mount(2) of a detached mount fd onto `target`. */
 export function moveMountTo(mountFd: number, target: string): void {
   syscall(`move_mount ${target}`, NR.move_mount, mountFd, cstr(""), AT_FDCWD, cstr(target), MOVE_MOUNT_F_EMPTY_PATH);
+}
+
+/** move_mount(2) of a detached mount fd onto the directory open as `targetFd` (nothing resolved by path). */
+export function moveMountToFd(mountFd: number, targetFd: number): void {
+  syscall(`move_mount fd ${targetFd}`, NR.move_mount, mountFd, cstr(""), targetFd, cstr(""), MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
 
 /**

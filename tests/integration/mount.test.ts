@@ -137,18 +137,26 @@ describe.skipIf(!canMount())("mounting", () => {
   for (const st of ["direct", "fd", "api"]) {
     test(`a failed mount (${st}) leaves nothing mounted, the count unchanged, and names layer, strategy and errno`, () => {
       const bad = firstLine(s.ovOk(["create-layer", c]));
-      rmSync(dir(bad, "work"), { recursive: true });
-      writeFileSync(dir(bad, "work"), "not a directory");
       mkdirSync(join(s.runRoot, "overlay-layers"), { recursive: true });
       const other = s.ovOk(["mount", b]); // some other layer's count must survive untouched
       const counts = readFileSync(join(s.runRoot, "overlay-layers/mountpoints.json"), "utf8");
       expect(JSON.parse(counts)).toEqual([{ id: b, path: other, count: 1 }]);
-      const r = s.ov(["--storage-opt", `overlay.mount_strategy=${st}`, "mount", bad]);
-      expect(r.code).not.toBe(0);
+      // The kernel refuses the option (EINVAL) with every strategy.
+      const r = s.ov(["--storage-opt", `overlay.mount_strategy=${st}`, "mount", "-o", "redirect_dir=bogus", bad]);
+      expect(r.code).toBe(9);
       expect(r.stdout).toBe("");
       expect(r.stderr).toContain(bad);
       expect(r.stderr).toContain(`${st} strategy`);
       expect(r.stderr).toMatch(/E[A-Z]+ \(errno \d+\)/);
+      if (st !== "api") expect(r.stderr).toContain(`mount ${dir(bad, "merged")}: EINVAL`);
+      expect(mountedAt(dir(bad, "merged"))).toHaveLength(0);
+      expect(readFileSync(join(s.runRoot, "overlay-layers/mountpoints.json"), "utf8")).toBe(counts);
+      // A work dir that is a file is refused before any strategy runs: corrupt, naming it.
+      rmSync(dir(bad, "work"), { recursive: true });
+      writeFileSync(dir(bad, "work"), "not a directory");
+      const w = s.ov(["--storage-opt", `overlay.mount_strategy=${st}`, "mount", bad]);
+      expect(w.code).toBe(5);
+      expect(w.stderr).toContain(`${dir(bad, "work")} is not a directory`);
       expect(mountedAt(dir(bad, "merged"))).toHaveLength(0);
       expect(readFileSync(join(s.runRoot, "overlay-layers/mountpoints.json"), "utf8")).toBe(counts);
       s.ovOk(["unmount", b]);

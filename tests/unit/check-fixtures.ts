@@ -7,7 +7,7 @@ import type { Action } from "../../src/check/actions.ts";
 import { simulate } from "../../src/check/actions.ts";
 import { checkStore, type Finding } from "../../src/check/findings.ts";
 import { planRepair } from "../../src/check/repair-plan.ts";
-import { MISSING, type JsonState, type LayerDir, type LinkEntry, type StoreSnapshot } from "../../src/check/snapshot.ts";
+import { MISSING, type JsonState, type LayerDir, type LinkEntry, type StoreSnapshot, type SymlinkedDir } from "../../src/check/snapshot.ts";
 import type { LayerRecord } from "../../src/store/layers-json.ts";
 import type { LinkMode } from "../../src/store/mode.ts";
 import type { MountRecord } from "../../src/store/mountpoints.ts";
@@ -30,6 +30,7 @@ export class FakeStore {
   mountRecords: MountRecord[] = [];
   mountpoints?: JsonState<MountRecord[]>;
   mounted = new Set<string>();
+  symlinked: SymlinkedDir[] = [];
 
   /** Adds a complete layer on top of `parent`, as `style` creates it. */
   add(id: string, parent?: string, style: Style = "ovlayer"): this {
@@ -75,6 +76,12 @@ export class FakeStore {
     return this.layers.get(id)!;
   }
 
+  /** A symlink where the store keeps a directory (a layer dir or sub-dir when `layer` is given). */
+  symlinkDir(path: string, target: string, layer?: string): this {
+    this.symlinked.push({ path, target, ...(layer ? { layer } : {}) });
+    return this;
+  }
+
   mount(id: string, count = 1): this {
     this.mounted.add(this.paths.merged(id));
     this.mountRecords.push({ id, path: this.paths.merged(id), count });
@@ -92,6 +99,7 @@ export class FakeStore {
       mountpoints: this.mountpoints ?? { kind: "ok", value: this.mountRecords.map((m) => ({ ...m })) },
       mounted: new Set(this.mounted),
       unreadable: [],
+      symlinkedDirs: this.symlinked.map((l) => ({ ...l })),
     };
   }
 }

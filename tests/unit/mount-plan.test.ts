@@ -153,10 +153,11 @@ function recorder(fail: Partial<Record<keyof MountSys, string>> = {}) {
     fsopen: () => (maybeFail("fsopen"), fd("fs")),
     fsconfigFlag: (_f, k) => void calls.push(`flag ${k}`),
     fsconfigString: (_f, k, v) => (calls.push(`string ${k}=${v}`), maybeFail("fsconfigString")),
-    fsconfigFd: (_f, k) => (calls.push(`fd ${k}`), maybeFail("fsconfigFd")),
+    fsconfigFd: (_f, k, n) => (calls.push(n >= 100 ? `fd ${k} ${n}` : `fd ${k}`), maybeFail("fsconfigFd")),
     fsconfigCreate: () => (calls.push("create"), maybeFail("fsconfigCreate")),
     fsmount: () => (maybeFail("fsmount"), fd("mnt")),
     moveMount: (_m, t) => (calls.push(`move ${t}`), maybeFail("moveMount")),
+    moveMountFd: (_m, fd) => (calls.push(`move fd ${fd}`), maybeFail("moveMount")),
     fsMessages: () => (fail.fsMessages ? [fail.fsMessages] : []),
   };
   return { sys, open, calls, cwd: () => cwd };
@@ -186,6 +187,20 @@ describe("applyPlan()", () => {
     expect(r.calls).toContain("string metacopy=on");
     expect(r.calls.slice(-2)).toEqual(["create", `move ${H}/${id(9999)}/merged`]);
     expect(r.open.size).toBe(0);
+  });
+  test("dirs opened beneath the graph root: their fds go to the kernel, the mount onto merged's fd; the caller keeps them", () => {
+    const plan = planMount(req(3));
+    const given = new Map([...plan.lowerdirs, plan.upperdir!, plan.workdir!].map((p, i) => [p, 100 + i] as const));
+    const dirs = { fdOf: (p: string) => given.get(p), mergedFd: 99 };
+    const api = recorder();
+    applyPlan(plan, ["api"], api.sys, 4096, dirs);
+    expect(api.calls.filter((c) => c.startsWith("fd "))).toEqual(["fd lowerdir+ 100", "fd lowerdir+ 101", "fd lowerdir+ 102", "fd upperdir 103", "fd workdir 104"]);
+    expect(api.calls.at(-1)).toBe("move fd 99");
+    expect(api.open.size).toBe(0); // only fsopen's and fsmount's fds were its own, and are closed
+    const fd = recorder();
+    applyPlan(plan, ["fd"], fd.sys, 4096, dirs);
+    expect(fd.calls[0]).toBe("mount /proc/self/fd/99 cwd=/proc/self/fd lowerdir=100:101:102,upperdir=103,workdir=104");
+    expect(fd.open.size).toBe(0);
   });
   test("api falls back to paths when the kernel takes no fds", () => {
     const r = recorder({ fsconfigFd: "EINVAL" });

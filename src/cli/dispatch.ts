@@ -9,7 +9,8 @@ import { VERSION } from "../version.ts";
 import { findVerb } from "./commands.ts";
 import { globalArgs, scanArgs } from "./args.ts";
 import { setRootArgs } from "./context.ts";
-import { flushOut, out } from "./output.ts";
+import { flushOut, out, writeErr } from "./output.ts";
+import { StdioError } from "./stdio.ts";
 
 /** Index of the verb in argv: the first word that is neither a global flag nor a global flag's value. */
 export function verbIndex(argv: readonly string[]): number {
@@ -39,7 +40,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
       out(usage);
       return 0;
     }
-    await Bun.write(Bun.stderr, usage + "\n");
+    await writeErr(usage + "\n");
     return 2;
   }
   const entry = findVerb(verb)?.entry;
@@ -53,7 +54,10 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   return typeof result === "number" ? result : 0;
 }
 
-/** Runs one command line and returns its exit code; nothing of it is left pending afterwards. */
+/**
+ * Runs one command line and returns its exit code; nothing of it is left pending afterwards.
+ * @throws {StdioError} when stdout or stderr cannot be written: the run must end.
+ */
 export async function runArgv(argv: readonly string[]): Promise<number> {
   const { setDebug } = await import("../log.ts");
   setDebug(false);
@@ -62,6 +66,7 @@ export async function runArgv(argv: readonly string[]): Promise<number> {
   try {
     code = await dispatch(argv);
   } catch (e) {
+    if (e instanceof StdioError) throw e; // ends the whole run (main.ts)
     const { reportError } = await import("./report.ts");
     code = await reportError(e);
   }

@@ -7,6 +7,7 @@
 import { EXIT_CODES, OvError } from "../errors.ts";
 import { formatLine, isDebug } from "../log.ts";
 import { SysError } from "../sys/libc.ts";
+import { StdioError, writeStd } from "./stdio.ts";
 
 export function formatError(e: unknown): { text: string; code: number } {
   let text: string;
@@ -32,7 +33,7 @@ export function errorLine(e: unknown): string {
 
 export async function reportError(e: unknown): Promise<number> {
   const { text, code } = formatError(e);
-  await Bun.write(Bun.stderr, text);
+  await writeStd(2, text);
   return code;
 }
 
@@ -47,6 +48,7 @@ export async function forEachRef<T>(refs: readonly string[], fn: (ref: string) =
     try {
       await fn(ref);
     } catch (e) {
+      if (e instanceof StdioError) throw e;
       onError?.(ref, e);
       const c = await reportError(e);
       if (code === 0) code = c;

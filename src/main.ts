@@ -17,7 +17,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
 } else {
   const [{ runArgv }, { StdioError, reportStdioError }] = await Promise.all([import("./cli/dispatch.ts"), import("./cli/stdio.ts")]);
   try {
-    process.exitCode = await runArgv(argv);
+    process.exitCode = await runArgv(argv, true);
   } catch (e) {
     if (!(e instanceof StdioError)) throw e;
     process.exitCode = reportStdioError(e);

@@ -6,6 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { OvError } from "../errors.ts";
+import { quoteArg } from "../quote.ts";
 
 export const globalArgs = {
   graph: { type: "string", alias: ["g"], description: "Root of the storage tree" },
@@ -94,7 +95,7 @@ export function scanArgs(raw: readonly string[], def: ArgsDef, verb: string): Sc
       value = raw[++i]!;
     } else value = "true";
     if (!info.takesValue && !["true", "false", "1", "0", "t", "f"].includes(value.toLowerCase())) {
-      throw new OvError("usage", `invalid boolean value ${JSON.stringify(value)} for ${a.split("=")[0]}`);
+      throw new OvError("usage", `invalid boolean value ${quoteArg(value)} for ${a.split("=")[0]}`);
     }
     const list = values.get(info.canonical) ?? [];
     list.push(value);
@@ -126,6 +127,6 @@ export function allValues(s: ScannedArgs, name: string): string[] {
 export function expectPositionals(s: ScannedArgs, verb: string, min: number, max: number, what: string): string[] {
   const n = s.positionals.length;
   if (n < min) throw new OvError("usage", `${verb}: missing ${what}`, { hint: `see 'ovlayer ${verb} --help'` });
-  if (n > max) throw new OvError("usage", `${verb}: too many arguments (${JSON.stringify(s.positionals)}), expected ${what}`, { hint: `see 'ovlayer ${verb} --help'` });
+  if (n > max) throw new OvError("usage", `${verb}: too many arguments (${quoteArg(s.positionals.join(" "))}), expected ${what}`, { hint: `see 'ovlayer ${verb} --help'` });
   return s.positionals;
 }

@@ -11,6 +11,7 @@ import { copyFd, layerDataPath, listLayerData, setLayerData } from "../store/lay
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { flushOut, out, toJson } from "./output.ts";
+import { quoteArg } from "../quote.ts";
 
 const layerArg = { layer: { type: "positional", required: false, description: "Layer ID or name" } } as const;
 const keyArg = { key: { type: "positional", required: false, description: "Data item name" } } as const;
@@ -73,7 +74,7 @@ export const setLayerDataCmd = defineCommand({
     const fd = file === undefined ? 0 : openOrFail(file, "r", "input file");
     try {
       const n = await setLayerData(ctx.paths, ref!, key!, fd);
-      log.debug(`layer ${ref}: data item ${JSON.stringify(key)} set, ${n} bytes`);
+      log.debug(`layer ${ref}: data item ${quoteArg(key)} set, ${n} bytes`);
     } finally {
       if (fd !== 0) closeSync(fd);
     }

@@ -14,6 +14,7 @@ import { removeLayer } from "./layout.ts";
 import { updateLayers } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
 import { readContainers, readImages } from "./peers.ts";
+import { quoteArg } from "../quote.ts";
 
 export interface DeleteHooks {
   /** The layer's trusted mount count (0 when not mounted). */
@@ -52,7 +53,7 @@ export function deleteBlocker(
 export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean, hooks: DeleteHooks): Promise<string> {
   return updateLayers(paths, async (txn) => {
     const rec = findLayer(txn.records, ref);
-    if (!rec) throw new OvError("not-found", `Cannot delete ${JSON.stringify(ref)}: no such layer`);
+    if (!rec) throw new OvError("not-found", `Cannot delete ${quoteArg(ref)}: no such layer`);
     if (safe) {
       const blocker = deleteBlocker(txn.records, rec, readImages(paths), readContainers(paths), hooks.mountCount(rec.id));
       if (blocker) throw blocker;

@@ -9,6 +9,7 @@
  */
 import { OvError } from "../errors.ts";
 import { goJson } from "./go-json.ts";
+import { quoteArg } from "../quote.ts";
 
 /** One layer record. Unknown fields are allowed and preserved. */
 export interface LayerRecord {
@@ -181,7 +182,7 @@ export function findLayer(records: readonly LayerRecord[], ref: string): LayerRe
   if (ref.length === 0) return undefined;
   const matches = records.filter((r) => r.id.startsWith(ref));
   if (matches.length > 1) {
-    throw new OvError("conflict", `Layer reference ${JSON.stringify(ref)} is ambiguous: it is a prefix of ${matches.length} layer IDs`);
+    throw new OvError("conflict", `Layer reference ${quoteArg(ref)} is ambiguous: it is a prefix of ${matches.length} layer IDs`);
   }
   return matches[0];
 }
@@ -192,7 +193,7 @@ export function findLayer(records: readonly LayerRecord[], ref: string): LayerRe
  */
 export function requireCompleteLayer(records: readonly LayerRecord[], ref: string, verb: string): LayerRecord {
   const r = findLayer(records, ref);
-  if (!r) throw new OvError("not-found", `Cannot ${verb} layer ${JSON.stringify(ref)}: layer not known`);
+  if (!r) throw new OvError("not-found", `Cannot ${verb} layer ${quoteArg(ref)}: layer not known`);
   requireComplete(r, verb);
   return r;
 }

@@ -70,7 +70,7 @@ export function scanArgs(raw: readonly string[], def: ArgsDef, verb: string): Sc
   for (let i = 0; i < raw.length; i++) {
     const a = raw[i]!;
     if (a === "--") {
-      positionals.push(...raw.slice(i + 1));
+      for (let j = i + 1; j < raw.length; j++) positionals.push(raw[j]!); // no spread: argv may hold a million words
       break;
     }
     if (!a.startsWith("-") || a === "-") {

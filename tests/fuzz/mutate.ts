@@ -51,12 +51,18 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-/** One to four mutations of `input`; `pool` gives material to splice in. */
-export function mutate(input: Uint8Array, pool: readonly Uint8Array[], rng: Rng): Uint8Array {
+/**
+ * One to four mutations of `input`; `pool` gives material to splice in.
+ * @param unit when > 1, ranges that move bytes (splice, repeat, delete) start and end on multiples of it in
+ *   three cases of four (512 for tar: whole blocks move and the headers after them stay headers).
+ */
+export function mutate(input: Uint8Array, pool: readonly Uint8Array[], rng: Rng, unit = 1): Uint8Array {
   let b: Uint8Array = input.slice();
   const rounds = 1 + rng.int(4);
   for (let r = 0; r < rounds; r++) {
     const n = b.length;
+    const u = unit > 1 && rng.int(4) !== 0 ? unit : 1;
+    const al = (x: number) => x - (x % u);
     switch (rng.int(8)) {
       case 0: // bit flip
         if (n) b[rng.int(n)]! ^= 1 << rng.int(8);
@@ -70,16 +76,16 @@ export function mutate(input: Uint8Array, pool: readonly Uint8Array[], rng: Rng)
       case 3: {
         // splice a range of another input in
         const other = rng.pick(pool);
-        const from = rng.int(other.length + 1);
-        const len = rng.int(Math.min(2048, other.length - from) + 1);
-        const at = rng.int(n + 1);
+        const from = al(rng.int(other.length + 1));
+        const len = al(rng.int(Math.min(2048, other.length - from) + 1));
+        const at = al(rng.int(n + 1));
         b = concat(b.subarray(0, at), other.subarray(from, from + len), b.subarray(at));
         break;
       }
       case 4: {
         // duplicate a range (repeated records, repeated headers)
-        const from = rng.int(n + 1);
-        const len = rng.int(Math.min(4096, n - from) + 1);
+        const from = al(rng.int(n + 1));
+        const len = al(rng.int(Math.min(4096, n - from) + 1));
         const times = 1 + rng.int(8);
         const piece = b.subarray(from, from + len);
         b = concat(b.subarray(0, from + len), ...Array.from({ length: times }, () => piece), b.subarray(from + len));
@@ -87,8 +93,8 @@ export function mutate(input: Uint8Array, pool: readonly Uint8Array[], rng: Rng)
       }
       case 5: {
         // delete a range
-        const from = rng.int(n + 1);
-        const len = rng.int(Math.min(1024, n - from) + 1);
+        const from = al(rng.int(n + 1));
+        const len = al(rng.int(Math.min(1024, n - from) + 1));
         b = concat(b.subarray(0, from), b.subarray(from + len));
         break;
       }
@@ -98,7 +104,7 @@ export function mutate(input: Uint8Array, pool: readonly Uint8Array[], rng: Rng)
       case 7: {
         // overwrite a range with one byte value
         const from = rng.int(n + 1);
-        const len = rng.int(Math.min(600, n - from) + 1);
+        const len = rng.int(Math.min(rng.int(4) === 0 ? 600 : 24, n - from) + 1);
         b.fill(rng.pick(INTERESTING), from, from + len);
         break;
       }

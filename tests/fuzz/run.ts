@@ -92,7 +92,8 @@ async function fuzzTarget(t: FuzzTarget, o: Options, area: string): Promise<numb
   let slowest = 0;
   const t0 = performance.now();
   for (let i = 1; i <= o.cases; i++) {
-    const input = mutate(rng.pick(corpus), seeds, rng);
+    const mutant = mutate(rng.pick(corpus), seeds, rng, t.unit);
+    const input = t.fixup ? t.fixup(mutant, rng.int(1 << 30)) : mutant;
     const c0 = performance.now();
     const why = await runCase(t, input, area);
     slowest = Math.max(slowest, performance.now() - c0);

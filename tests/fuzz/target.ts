@@ -11,6 +11,10 @@ export interface FuzzTarget {
   seeds(): Uint8Array[];
   /** Feeds one input. `dir` is an empty directory the case may write in. */
   run(input: Uint8Array, dir: string): void | Promise<void>;
+  /** Repairs what would stop nearly every mutant at the door (tar checksums); `coin` is a random integer. */
+  fixup?(input: Uint8Array, coin: number): Uint8Array;
+  /** Block size of the format: moved ranges keep to it (512 for tar, mutate.ts). */
+  unit?: number;
   /** True when `run` writes into `dir` (the runner then checks nothing else changed). */
   writes?: boolean;
 }

@@ -7,12 +7,14 @@ import { join } from "node:path";
 import { ApplySink } from "../../../src/archive/apply/sink.ts";
 import { TarParser } from "../../../src/archive/tar/reader.ts";
 import type { FuzzTarget } from "../target.ts";
-import { tarSeeds } from "./seeds-tar.ts";
+import { fixTarChecksums, tarSeeds } from "./seeds-tar.ts";
 
 export const target: FuzzTarget = {
   name: "apply",
   writes: true,
   seeds: tarSeeds,
+  fixup: fixTarChecksums,
+  unit: 512,
   run(input, dir) {
     const root = join(dir, "diff");
     mkdirSync(root);

@@ -3,6 +3,7 @@
  * `set-layer-data [-f FILE] LAYER KEY`: a layer's big data items
  * (store/layer-data.ts). get writes to stdout and set reads stdin without -f.
  */
+import { StdioError } from "./stdio.ts";
 import { closeSync, openSync } from "node:fs";
 import { defineCommand } from "./define.ts";
 import { sysError } from "../errors.ts";
@@ -52,7 +53,8 @@ export const getLayerDataCmd = defineCommand({
       await flushOut();
       const outFd = file === undefined ? 1 : openOrFail(file, "w", "output file");
       try {
-        copyFd(inFd, outFd);
+        // A closed pipe or a full disk on stdout ends the run as any output error does (stdio.ts).
+        copyFd(inFd, outFd, (e) => (outFd === 1 ? new StdioError(1, e) : sysError(`Cannot write ${file}`, e)));
       } finally {
         if (outFd !== 1) closeSync(outFd);
       }

@@ -40,8 +40,11 @@ function requireLayer(records: readonly LayerRecord[], ref: string): LayerRecord
   return rec;
 }
 
-/** Copies everything from `src` to `dst` in 1 MiB chunks; returns the byte count. */
-export function copyFd(src: number, dst: number): number {
+/**
+ * Copies everything from `src` to `dst` in 1 MiB chunks; returns the byte count.
+ * @param writeError turns a failed write into the error to throw (default: the errno error itself)
+ */
+export function copyFd(src: number, dst: number, writeError: (e: unknown) => unknown = (e) => e): number {
   const buf = Buffer.allocUnsafe(CHUNK);
   let total = 0;
   for (;;) {
@@ -66,7 +69,7 @@ export function copyFd(src: number, dst: number): number {
           Bun.sleepSync(1); // a non-blocking pipe that is full
           continue;
         }
-        throw e;
+        throw writeError(e);
       }
     }
     total += n;

@@ -91,3 +91,20 @@ describe("stderr that cannot be written", () => {
     noCrash(r.stderr);
   });
 });
+
+describe("get-layer-data to a stdout that cannot be written", () => {
+  test("> /dev/full: one line, exit 74; into a gone reader: quiet, 141", () => {
+    s.ovOk(["set-layer-data", "-f", "/etc/os-release", "base", "item"]);
+    const r = sh("get-layer-data base item", "> /dev/full");
+    expect(r.code).toBe(74);
+    expect(r.stderr).toBe("ovlayer: write error on standard output: no space left on device (ENOSPC)\n");
+    const base = `${OVLAYER} --graph ${s.graph} --run ${s.runRoot} --storage-driver overlay`;
+    const p = Bun.spawnSync(["bash", "-c", `exec 3>&1; { sleep 0.3; ${base} get-layer-data base item; echo "rc=$?" >&3; } | true`], {
+      env: { ...process.env, ...s.env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(p.stdout.toString()).toBe("rc=141\n");
+    expect(p.stderr.toString()).toBe("");
+  });
+});

@@ -26,6 +26,11 @@ export function cutShown(s: string, bytes: number, limit = QUOTE_LIMIT): string 
   return s.length <= limit ? `"${s}"` : `"${head(s, limit)}"… (${bytes} bytes)`;
 }
 
+/** The same cut without quotes, where upstream's wording prints the value bare ("flag provided but not defined: -x"). */
+export function clip(s: string, limit = QUOTE_LIMIT): string {
+  return s.length <= limit ? s : `${head(s, limit)}… (${Buffer.byteLength(s, "utf8")} bytes)`;
+}
+
 /** The first `limit` UTF-16 units of `s`, never splitting a surrogate pair. */
 function head(s: string, limit: number): string {
   const cut = s.slice(0, limit);

@@ -6,7 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { OvError } from "../errors.ts";
-import { quoteArg } from "../quote.ts";
+import { clip, quoteArg } from "../quote.ts";
 
 export const globalArgs = {
   graph: { type: "string", alias: ["g"], description: "Root of the storage tree" },
@@ -82,7 +82,7 @@ export function scanArgs(raw: readonly string[], def: ArgsDef, verb: string): Sc
     const name = eq >= 0 ? body.slice(0, eq) : body;
     const info = table.get(name);
     if (!info) {
-      throw new OvError("usage", `flag provided but not defined: ${a.split("=")[0]}`, { hint: `see 'ovlayer ${verb} --help'` });
+      throw new OvError("usage", `flag provided but not defined: ${clip(a.split("=")[0]!)}`, { hint: `see 'ovlayer ${verb} --help'` });
     }
     if (info.canonical === "help") {
       help = true;
@@ -91,7 +91,7 @@ export function scanArgs(raw: readonly string[], def: ArgsDef, verb: string): Sc
     let value: string;
     if (eq >= 0) value = body.slice(eq + 1);
     else if (info.takesValue) {
-      if (i + 1 >= raw.length) throw new OvError("usage", `flag needs an argument: ${a}`, { hint: `see 'ovlayer ${verb} --help'` });
+      if (i + 1 >= raw.length) throw new OvError("usage", `flag needs an argument: ${clip(a)}`, { hint: `see 'ovlayer ${verb} --help'` });
       value = raw[++i]!;
     } else value = "true";
     if (!info.takesValue && !["true", "false", "1", "0", "t", "f"].includes(value.toLowerCase())) {

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { OvError } from "../errors.ts";
 import type { StorageConf } from "./storage-conf.ts";
-import { quoteArg } from "../quote.ts";
+import { clip, quoteArg } from "../quote.ts";
 
 export type MountStrategyName = "direct" | "fd" | "api";
 
@@ -48,7 +48,7 @@ function parseBool(key: string, v: string): boolean {
   const l = v.toLowerCase();
   if (["true", "1", "t", "yes"].includes(l)) return true;
   if (["false", "0", "f", "no"].includes(l)) return false;
-  throw new OvError("usage", `Storage option ${key}=${v}: expected true or false`);
+  throw new OvError("usage", `Storage option ${clip(`${key}=${v}`)}: expected true or false`);
 }
 
 /**
@@ -72,7 +72,7 @@ export function applyStorageOpts(base: OverlayOptions, opts: readonly string[]):
         break;
       case "mount_strategy":
         if (value !== "direct" && value !== "fd" && value !== "api" && value !== "auto") {
-          throw new OvError("usage", `Storage option ${rawKey}=${value}: expected direct, fd, api or auto`);
+          throw new OvError("usage", `Storage option ${clip(`${rawKey}=${value}`)}: expected direct, fd, api or auto`);
         }
         if (value === "auto") delete o.mountStrategy;
         else o.mountStrategy = value;

@@ -86,3 +86,17 @@ describe("long arguments in messages", () => {
     expect(readdirSync(s.graph).length).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe("long flags and options in messages", () => {
+  test("an unknown 100 KB flag keeps upstream's wording, cut", () => {
+    const r = sh(ov(`layers --$(head -c 100000 /dev/zero | tr '\\0' x)`));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toStartWith(`ovlayer: flag provided but not defined: --${"x".repeat(198)}… (100002 bytes)\n`);
+  });
+
+  test("a 100 KB storage option value is cut", () => {
+    const r = sh(ov(`--storage-opt overlay.mount_program=/x --storage-opt overlay.skip_mount_home=$(head -c 100000 /dev/zero | tr '\\0' y) layers`));
+    expect(r.code).toBe(2);
+    expect(r.stderr.length).toBeLessThan(600);
+  });
+});

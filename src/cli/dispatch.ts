@@ -77,7 +77,7 @@ export async function runArgv(argv: readonly string[], fromProcess = false): Pro
     if (fromProcess && (argv.some(hasReplacement) || ENV_READ.some((k) => hasReplacement(process.env[k])))) {
       const { checkArgv, checkEnv } = await import("./raw-args.ts");
       checkArgv(argv);
-      checkEnv(process.env);
+      checkEnv(process.env, ENV_READ);
     }
     code = await dispatch(argv);
   } catch (e) {

@@ -10,7 +10,6 @@
 import { readFileSync } from "node:fs";
 import { OvError } from "../errors.ts";
 import { cutShown } from "../quote.ts";
-import { ENV_READ } from "./dispatch.ts";
 
 
 const REPLACEMENT = "\uFFFD";
@@ -95,19 +94,19 @@ export function checkArgv(argv: readonly string[], cmdline?: Uint8Array): void {
 }
 
 /**
- * Checks the environment variables ovlayer reads against the raw environment.
+ * Checks the environment variables ovlayer reads (`names`: dispatch.ts ENV_READ) against the raw environment.
  * @param environ the bytes of /proc/self/environ (read only when needed when omitted)
  * @throws {OvError} usage naming the variable whose value is not UTF-8.
  */
-export function checkEnv(env: Record<string, string | undefined>, environ?: Uint8Array): void {
-  const suspect = ENV_READ.filter((k) => env[k]?.includes(REPLACEMENT));
+export function checkEnv(env: Record<string, string | undefined>, names: readonly string[], environ?: Uint8Array): void {
+  const suspect = names.filter((k) => env[k]?.includes(REPLACEMENT));
   if (suspect.length === 0) return;
   const raw = splitNul(environ ?? readFileSync("/proc/self/environ"));
   for (const entry of raw) {
     const eq = entry.indexOf(0x3d);
     if (eq <= 0) continue;
     const name = Buffer.from(entry.subarray(0, eq)).toString("latin1");
-    if (!(suspect as string[]).includes(name)) continue;
+    if (!suspect.includes(name)) continue;
     const value = entry.subarray(eq + 1);
     if (!isUtf8(value)) {
       throw new OvError("usage", `$${name} ${cutShown(showBytes(value), value.length)} is not valid UTF-8; ovlayer refuses it rather than change it`);

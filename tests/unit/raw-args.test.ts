@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { OvError } from "../../src/errors.ts";
 import { argName, checkArgv, checkEnv, isUtf8, showBytes, splitNul } from "../../src/cli/raw-args.ts";
+import { ENV_READ } from "../../src/cli/dispatch.ts";
 import { cutShown, quoteArg, QUOTE_LIMIT } from "../../src/quote.ts";
 
 const b = (...parts: (string | number[] | Uint8Array)[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
@@ -50,10 +51,10 @@ describe("arguments that are not UTF-8", () => {
   test("environment values ovlayer reads: named by variable; others are not looked at", () => {
     const bad = b("over", [0xff], "lay");
     const environ = b("HOME=/root", [0], "STORAGE_DRIVER=", bad, [0], "OTHER=", [0xff], [0]);
-    expect(usage(() => checkEnv({ STORAGE_DRIVER: lossy(bad), OTHER: "\uFFFD" }, environ))).toBe('$STORAGE_DRIVER "over\\xfflay" is not valid UTF-8; ovlayer refuses it rather than change it');
-    expect(() => checkEnv({ OTHER: "\uFFFD" }, environ)).not.toThrow();
+    expect(usage(() => checkEnv({ STORAGE_DRIVER: lossy(bad), OTHER: "\uFFFD" }, ENV_READ, environ))).toBe('$STORAGE_DRIVER "over\\xfflay" is not valid UTF-8; ovlayer refuses it rather than change it');
+    expect(() => checkEnv({ OTHER: "\uFFFD" }, ENV_READ, environ)).not.toThrow();
     const conf = b("CONTAINERS_STORAGE_CONF=/etc/", [0xe9], ".conf");
-    expect(usage(() => checkEnv({ CONTAINERS_STORAGE_CONF: "/etc/\uFFFD.conf" }, b(Array.from(conf), [0])))).toContain("$CONTAINERS_STORAGE_CONF");
+    expect(usage(() => checkEnv({ CONTAINERS_STORAGE_CONF: "/etc/\uFFFD.conf" }, ENV_READ, b(Array.from(conf), [0])))).toContain("$CONTAINERS_STORAGE_CONF");
   });
 
   test("helpers: splitNul, isUtf8, showBytes, argName", () => {

@@ -25,6 +25,22 @@ export function isUtf8(b: Uint8Array): boolean {
   }
 }
 
+/**
+ * Reads /proc/self/FILE. Without /proc (a bare chroot) a U+FFFD cannot be told
+ * from a replaced byte, so it is refused rather than guessed.
+ * @throws {OvError} usage when the file cannot be read.
+ */
+function readProc(file: "cmdline" | "environ", what: string): Uint8Array {
+  try {
+    return readFileSync(`/proc/self/${file}`);
+  } catch (e) {
+    throw new OvError("usage", `${what} contains U+FFFD and /proc/self/${file} cannot be read to tell whether it was given so or is a byte that is not UTF-8; ovlayer refuses it`, {
+      cause: e,
+      hint: "mount /proc, or give the value without U+FFFD",
+    });
+  }
+}
+
 /** Splits a NUL-separated /proc file into its byte strings (a trailing NUL ends the last one). */
 export function splitNul(b: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -82,7 +98,7 @@ export function argName(argv: readonly string[], i: number): string {
  */
 export function checkArgv(argv: readonly string[], cmdline?: Uint8Array): void {
   if (!argv.some((a) => a.includes(REPLACEMENT))) return;
-  const raw = splitNul(cmdline ?? readFileSync("/proc/self/cmdline"));
+  const raw = splitNul(cmdline ?? readProc("cmdline", "an argument"));
   const tail = raw.slice(raw.length - argv.length);
   if (tail.length !== argv.length) return; // cannot line them up: nothing to compare with
   for (let i = 0; i < argv.length; i++) {
@@ -101,7 +117,7 @@ export function checkArgv(argv: readonly string[], cmdline?: Uint8Array): void {
 export function checkEnv(env: Record<string, string | undefined>, names: readonly string[], environ?: Uint8Array): void {
   const suspect = names.filter((k) => env[k]?.includes(REPLACEMENT));
   if (suspect.length === 0) return;
-  const raw = splitNul(environ ?? readFileSync("/proc/self/environ"));
+  const raw = splitNul(environ ?? readProc("environ", `$${suspect[0]}`));
   for (const entry of raw) {
     const eq = entry.indexOf(0x3d);
     if (eq <= 0) continue;

@@ -42,14 +42,14 @@ function kindOf(type: LogObject["type"]): LineKind {
 /** One consola, made on the first line: the promise is kept, so lines queued meanwhile keep their order. */
 function logger(): Promise<ConsolaInstance> {
   instance ??= (async () => {
-    const [{ createConsola }, { writeSync }] = await Promise.all([import("consola/core"), import("node:fs")]);
+    const [{ createConsola }, { writeStdSync }] = await Promise.all([import("consola/core"), import("./cli/stdio.ts")]);
     return createConsola({
       level: debugEnabled ? 4 : 3,
       throttle: 0, // every line is written, none folded into "(repeated N times)"
       reporters: [
         {
           log(obj: LogObject) {
-            writeSync(2, formatLine(kindOf(obj.type), obj.args.map(String).join(" ")));
+            writeStdSync(2, formatLine(kindOf(obj.type), obj.args.map(String).join(" ")));
           },
         },
       ],
@@ -59,9 +59,11 @@ function logger(): Promise<ConsolaInstance> {
 }
 
 const pending: Promise<unknown>[] = [];
+let failure: unknown;
 
 function emit(kind: LineKind, msg: string): void {
-  pending.push(logger().then((l) => l[kind](msg)));
+  // A failed write is kept, not left unhandled, and thrown by flushLogs.
+  pending.push(logger().then((l) => l[kind](msg)).catch((e: unknown) => (failure ??= e)));
 }
 
 export const log = {
@@ -82,4 +84,9 @@ export const log = {
 /** Waits until every queued log line is written (call before exiting). */
 export async function flushLogs(): Promise<void> {
   while (pending.length) await pending.shift();
+  if (failure !== undefined) {
+    const e = failure;
+    failure = undefined;
+    throw e;
+  }
 }

@@ -8,8 +8,18 @@ import { VERSION } from "./version.ts";
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   // Fast path for init scripts and the start-up benchmark: nothing else is loaded.
-  await Bun.write(Bun.stdout, `ovlayer version ${VERSION}\n`);
+  try {
+    await Bun.write(Bun.stdout, `ovlayer version ${VERSION}\n`);
+  } catch (e) {
+    const { StdioError, reportStdioError } = await import("./cli/stdio.ts"); // loaded only on failure
+    process.exitCode = reportStdioError(new StdioError(1, e));
+  }
 } else {
-  const { runArgv } = await import("./cli/dispatch.ts");
-  process.exitCode = await runArgv(argv);
+  const [{ runArgv }, { StdioError, reportStdioError }] = await Promise.all([import("./cli/dispatch.ts"), import("./cli/stdio.ts")]);
+  try {
+    process.exitCode = await runArgv(argv, true);
+  } catch (e) {
+    if (!(e instanceof StdioError)) throw e;
+    process.exitCode = reportStdioError(e);
+  }
 }

@@ -64,7 +64,7 @@ export function planMigrate(snap: StoreSnapshot, opts: MigrateOptions): MigrateP
     if (!rec || isIncomplete(rec) || l.lowerLayers.kind !== "missing") continue;
     const bad = findings.filter((f) => f.layer === id && CHAIN_CODES.has(f.code));
     if (bad.length) {
-      blockers.push(...bad);
+      for (const b of bad) blockers.push(b);
       continue;
     }
     const ids = resolvedIds(evalLower(snap, l, resolver));

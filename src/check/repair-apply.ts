@@ -158,7 +158,7 @@ export function applyActions(paths: StorePaths, actions: readonly Action[], lock
   if (counts.length) {
     try {
       applyCounts(paths, counts, locks);
-      done.push(...counts);
+      for (const c of counts) done.push(c);
     } catch (e) {
       for (const a of counts) failed.push({ action: a, error: asOvError(a, e) });
     }

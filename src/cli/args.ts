@@ -6,6 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { OvError } from "../errors.ts";
+import { clip, quoteArg } from "../quote.ts";
 
 export const globalArgs = {
   graph: { type: "string", alias: ["g"], description: "Root of the storage tree" },
@@ -69,7 +70,7 @@ export function scanArgs(raw: readonly string[], def: ArgsDef, verb: string): Sc
   for (let i = 0; i < raw.length; i++) {
     const a = raw[i]!;
     if (a === "--") {
-      positionals.push(...raw.slice(i + 1));
+      for (let j = i + 1; j < raw.length; j++) positionals.push(raw[j]!); // no spread: argv may hold a million words
       break;
     }
     if (!a.startsWith("-") || a === "-") {
@@ -81,7 +82,7 @@ export function scanArgs(raw: readonly string[], def: ArgsDef, verb: string): Sc
     const name = eq >= 0 ? body.slice(0, eq) : body;
     const info = table.get(name);
     if (!info) {
-      throw new OvError("usage", `flag provided but not defined: ${a.split("=")[0]}`, { hint: `see 'ovlayer ${verb} --help'` });
+      throw new OvError("usage", `flag provided but not defined: ${clip(a.split("=")[0]!)}`, { hint: `see 'ovlayer ${verb} --help'` });
     }
     if (info.canonical === "help") {
       help = true;
@@ -90,11 +91,11 @@ export function scanArgs(raw: readonly string[], def: ArgsDef, verb: string): Sc
     let value: string;
     if (eq >= 0) value = body.slice(eq + 1);
     else if (info.takesValue) {
-      if (i + 1 >= raw.length) throw new OvError("usage", `flag needs an argument: ${a}`, { hint: `see 'ovlayer ${verb} --help'` });
+      if (i + 1 >= raw.length) throw new OvError("usage", `flag needs an argument: ${clip(a)}`, { hint: `see 'ovlayer ${verb} --help'` });
       value = raw[++i]!;
     } else value = "true";
     if (!info.takesValue && !["true", "false", "1", "0", "t", "f"].includes(value.toLowerCase())) {
-      throw new OvError("usage", `invalid boolean value ${JSON.stringify(value)} for ${a.split("=")[0]}`);
+      throw new OvError("usage", `invalid boolean value ${quoteArg(value)} for ${a.split("=")[0]}`);
     }
     const list = values.get(info.canonical) ?? [];
     list.push(value);
@@ -126,6 +127,6 @@ export function allValues(s: ScannedArgs, name: string): string[] {
 export function expectPositionals(s: ScannedArgs, verb: string, min: number, max: number, what: string): string[] {
   const n = s.positionals.length;
   if (n < min) throw new OvError("usage", `${verb}: missing ${what}`, { hint: `see 'ovlayer ${verb} --help'` });
-  if (n > max) throw new OvError("usage", `${verb}: too many arguments (${JSON.stringify(s.positionals)}), expected ${what}`, { hint: `see 'ovlayer ${verb} --help'` });
+  if (n > max) throw new OvError("usage", `${verb}: too many arguments (${quoteArg(s.positionals.join(" "))}), expected ${what}`, { hint: `see 'ovlayer ${verb} --help'` });
   return s.positionals;
 }

@@ -19,7 +19,7 @@ import { parseBatch } from "./batch-script.ts";
 import { rootArgsRaw, scanOwn } from "./context.ts";
 import { defineCommand } from "./define.ts";
 import { runArgv, verbIndex } from "./dispatch.ts";
-import { flushOut } from "./output.ts";
+import { flushOut, writeErr } from "./output.ts";
 
 const args = {
   ...globalArgs,
@@ -58,11 +58,11 @@ const cmd = defineCommand({
       const argv = [...prefix, ...words];
       let code: number;
       if (argv[verbIndex(argv)] === "batch") {
-        await Bun.write(Bun.stderr, `ovlayer: batch: line ${line}: a batch line cannot run batch\n`);
+        await writeErr(`ovlayer: batch: line ${line}: a batch line cannot run batch\n`);
         code = 2;
       } else code = await runArgv(argv);
       if (code !== 0) {
-        await Bun.write(Bun.stderr, `ovlayer: batch: line ${line} (${words[0]}) failed with exit code ${code}\n`);
+        await writeErr(`ovlayer: batch: line ${line} (${words[0]}) failed with exit code ${code}\n`);
         if (first === 0) first = code;
         if (!keepGoing) break;
       }

@@ -4,6 +4,7 @@
  */
 import { posix } from "node:path";
 import { OvError } from "../errors.ts";
+import { quoteArg } from "../quote.ts";
 
 export interface CopySpec {
   /** Layer ID or name, when the path is inside a layer. */
@@ -25,7 +26,7 @@ export function parseCopySpec(spec: string): CopySpec {
 export function parseChown(s: string): { uid: number; gid: number } {
   const [u, g = u] = s.split(/:(.*)/s) as [string, string?];
   const num = (v: string, what: string): number => {
-    if (!/^[0-9]+$/.test(v) || Number(v) > 0xffffffff) throw new OvError("usage", `copy --chown ${JSON.stringify(s)}: bad ${what} ${JSON.stringify(v)}`);
+    if (!/^[0-9]+$/.test(v) || Number(v) > 0xffffffff) throw new OvError("usage", `copy --chown ${quoteArg(s)}: bad ${what} ${quoteArg(v)}`);
     return Number(v);
   };
   return { uid: num(u, "UID"), gid: num(g ?? u, "GID") };

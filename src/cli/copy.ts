@@ -21,6 +21,7 @@ import { begin, type Ctx } from "./context.ts";
 import { copyDestName, parseChown, parseCopySpec, type CopySpec } from "./copy-spec.ts";
 import { writeErr } from "./output.ts";
 import { errorLine } from "./report.ts";
+import { quoteArg } from "../quote.ts";
 
 /** Mounts the layers the specs name, once each; `release` unmounts them all. */
 class Mounts {
@@ -39,7 +40,7 @@ class Mounts {
         await unmountLayer(this.ctx.paths, layer, false);
       } catch (e) {
         // As upstream: reported, but the copy's exit code stands.
-        await writeErr(`ovlayer: error unmounting layer ${JSON.stringify(layer)}: ${errorLine(e)}\n`);
+        await writeErr(`ovlayer: error unmounting layer ${quoteArg(layer)}: ${errorLine(e)}\n`);
       }
     }
   }

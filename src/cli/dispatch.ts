@@ -9,7 +9,16 @@ import { VERSION } from "../version.ts";
 import { findVerb } from "./commands.ts";
 import { globalArgs, scanArgs } from "./args.ts";
 import { setRootArgs } from "./context.ts";
-import { flushOut, out } from "./output.ts";
+import { flushOut, out, writeErr } from "./output.ts";
+import { StdioError } from "./stdio.ts";
+import { quoteArg } from "../quote.ts";
+
+/** The environment variables ovlayer reads (config/, archive/apply/digest-client.ts); raw-args.ts checks them. */
+export const ENV_READ = ["STORAGE_DRIVER", "STORAGE_OPTS", "CONTAINERS_STORAGE_CONF", "OVLAYER_DIGESTS"] as const;
+
+function hasReplacement(s: string | undefined): boolean {
+  return s !== undefined && s.includes("\uFFFD");
+}
 
 /** Index of the verb in argv: the first word that is neither a global flag nor a global flag's value. */
 export function verbIndex(argv: readonly string[]): number {
@@ -39,13 +48,13 @@ async function dispatch(argv: readonly string[]): Promise<number> {
       out(usage);
       return 0;
     }
-    await Bun.write(Bun.stderr, usage + "\n");
+    await writeErr(usage + "\n");
     return 2;
   }
   const entry = findVerb(verb)?.entry;
   if (!entry) {
     const { OvError } = await import("../errors.ts");
-    throw new OvError("usage", `Unknown command ${JSON.stringify(verb)}`, { hint: "run 'ovlayer --help' for the list" });
+    throw new OvError("usage", `Unknown command ${quoteArg(verb)}`, { hint: "run 'ovlayer --help' for the list" });
   }
   setRootArgs(scanArgs(before, globalArgs, verb), before);
   const cmd = (await entry.load()).default;
@@ -53,15 +62,26 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   return typeof result === "number" ? result : 0;
 }
 
-/** Runs one command line and returns its exit code; nothing of it is left pending afterwards. */
-export async function runArgv(argv: readonly string[]): Promise<number> {
+/**
+ * Runs one command line and returns its exit code; nothing of it is left pending afterwards.
+ * @param fromProcess argv is the process's own (main.ts): arguments and environment values that are not UTF-8 are refused.
+ * @throws {StdioError} when stdout or stderr cannot be written: the run must end.
+ */
+export async function runArgv(argv: readonly string[], fromProcess = false): Promise<number> {
   const { setDebug } = await import("../log.ts");
   setDebug(false);
   setRootArgs({ values: new Map(), positionals: [], help: false });
   let code: number;
   try {
+    // Bad bytes arrive as U+FFFD: only then are the raw bytes looked up (cli/raw-args.ts).
+    if (fromProcess && (argv.some(hasReplacement) || ENV_READ.some((k) => hasReplacement(process.env[k])))) {
+      const { checkArgv, checkEnv } = await import("./raw-args.ts");
+      checkArgv(argv);
+      checkEnv(process.env, ENV_READ);
+    }
     code = await dispatch(argv);
   } catch (e) {
+    if (e instanceof StdioError) throw e; // ends the whole run (main.ts)
     const { reportError } = await import("./report.ts");
     code = await reportError(e);
   }

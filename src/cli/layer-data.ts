@@ -3,6 +3,7 @@
  * `set-layer-data [-f FILE] LAYER KEY`: a layer's big data items
  * (store/layer-data.ts). get writes to stdout and set reads stdin without -f.
  */
+import { StdioError } from "./stdio.ts";
 import { closeSync, openSync } from "node:fs";
 import { defineCommand } from "./define.ts";
 import { sysError } from "../errors.ts";
@@ -11,6 +12,7 @@ import { copyFd, layerDataPath, listLayerData, setLayerData } from "../store/lay
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { flushOut, out, toJson } from "./output.ts";
+import { quoteArg } from "../quote.ts";
 
 const layerArg = { layer: { type: "positional", required: false, description: "Layer ID or name" } } as const;
 const keyArg = { key: { type: "positional", required: false, description: "Data item name" } } as const;
@@ -51,7 +53,8 @@ export const getLayerDataCmd = defineCommand({
       await flushOut();
       const outFd = file === undefined ? 1 : openOrFail(file, "w", "output file");
       try {
-        copyFd(inFd, outFd);
+        // A closed pipe or a full disk on stdout ends the run as any output error does (stdio.ts).
+        copyFd(inFd, outFd, (e) => (outFd === 1 ? new StdioError(1, e) : sysError(`Cannot write ${file}`, e)));
       } finally {
         if (outFd !== 1) closeSync(outFd);
       }
@@ -73,7 +76,7 @@ export const setLayerDataCmd = defineCommand({
     const fd = file === undefined ? 0 : openOrFail(file, "r", "input file");
     try {
       const n = await setLayerData(ctx.paths, ref!, key!, fd);
-      log.debug(`layer ${ref}: data item ${JSON.stringify(key)} set, ${n} bytes`);
+      log.debug(`layer ${ref}: data item ${quoteArg(key)} set, ${n} bytes`);
     } finally {
       if (fd !== 0) closeSync(fd);
     }

@@ -50,20 +50,45 @@ function selectRoot(nodes: readonly TreeNode[]): string {
   return favorite;
 }
 
-function subTree(root: string, nodes: TreeNode[], indent: number, continued: number[], lines: string[]): TreeNode[] {
-  const leftovers: TreeNode[] = [];
-  const kids: TreeNode[] = [];
-  for (const n of nodes) (n.left === root ? kids : leftovers).push(n);
-  let rest = leftovers;
-  kids.forEach((child, i) => {
-    const chars = [..." ".repeat(indent)];
-    for (const c of continued) chars[c] = "\u2502";
+interface TreeFrame {
+  kids: TreeNode[];
+  next: number;
+  indent: number;
+  continued: number[];
+}
+
+/**
+ * Draws the subtree under `root` depth first, with an explicit stack (a chain
+ * of any length in layers.json cannot overflow the call stack); returns the
+ * nodes not drawn.
+ */
+function subTree(root: string, nodes: TreeNode[], lines: string[]): TreeNode[] {
+  let rest = nodes;
+  const stack: TreeFrame[] = [];
+  const open = (parent: string, indent: number, continued: number[]): void => {
+    const kids: TreeNode[] = [];
+    const leftovers: TreeNode[] = [];
+    for (const n of rest) (n.left === parent ? kids : leftovers).push(n);
+    rest = leftovers;
+    stack.push({ kids, next: 0, indent, continued });
+  };
+  open(root, 0, []);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.next === f.kids.length) {
+      stack.pop();
+      continue;
+    }
+    const child = f.kids[f.next]!;
+    const last = f.next === f.kids.length - 1;
+    f.next++;
+    const chars = [..." ".repeat(f.indent)];
+    for (const c of f.continued) chars[c] = "\u2502";
     const pre = chars.join("");
-    const last = i === kids.length - 1;
     lines.push(`${pre}${last ? "\u2514" : "\u251c"}\u2500${child.right}`);
     for (const note of child.notes) lines.push(`${pre}${last ? " " : "\u2502"} ${note}`);
-    rest = subTree(child.right, rest, indent + 2, last ? continued : [...continued, indent], lines);
-  });
+    open(child.right, f.indent + 2, last ? f.continued : [...f.continued, f.indent]);
+  }
   return rest;
 }
 
@@ -75,7 +100,7 @@ export function renderTree(input: readonly TreeNode[]): string[] {
     const root = selectRoot(nodes);
     lines.push(root);
     const before = nodes.length;
-    nodes = subTree(root, nodes, 0, [], lines);
+    nodes = subTree(root, nodes, lines);
     if (nodes.length === before) break;
   }
   return lines;

@@ -10,6 +10,7 @@ import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
 import { errorLine, forEachRef } from "./report.ts";
+import { quoteArg } from "../quote.ts";
 
 const cmd = defineCommand({
   meta: { name: "mounted", description: "Check if a layer is mounted: prints '<ID> mounted' or nothing" },
@@ -26,7 +27,7 @@ const cmd = defineCommand({
       refs,
       async (ref) => {
         const rec = findLayer(layers, mountTarget(ctx.paths, ref, false).layer);
-        if (!rec) throw new OvError("not-found", `Cannot check whether ${JSON.stringify(ref)} is mounted: no such layer`);
+        if (!rec) throw new OvError("not-found", `Cannot check whether ${quoteArg(ref)} is mounted: no such layer`);
         if (trustedCount(ctx.paths, rec.id, counts, mountinfo) > 0) out(`${ref} mounted`);
         results.push({ id: ref, error: "" });
       },

@@ -3,6 +3,7 @@
  * (touching process.stdout costs ~8 ms at start-up; Bun.stdout does not).
  */
 import { goJson } from "../store/go-json.ts";
+import { writeStd } from "./stdio.ts";
 
 let buffer = "";
 
@@ -14,12 +15,12 @@ export async function flushOut(): Promise<void> {
   if (buffer) {
     const b = buffer;
     buffer = "";
-    await Bun.write(Bun.stdout, b);
+    await writeStd(1, b);
   }
 }
 
 export async function writeErr(text: string): Promise<void> {
-  await Bun.write(Bun.stderr, text);
+  await writeStd(2, text);
 }
 
 /** JSON as containers-storage prints it: compact, with Go's HTML escaping (store/go-json.ts). */

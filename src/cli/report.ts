@@ -7,6 +7,7 @@
 import { errCode, errnoHint, errnoKind, EXIT_CODES, OvError, sysError } from "../errors.ts";
 import { formatLine, isDebug } from "../log.ts";
 import { SysError } from "../sys/libc.ts";
+import { StdioError, writeStd } from "./stdio.ts";
 
 /**
  * The safety net: a raw Node fs error (it has an errno `code` and a
@@ -50,7 +51,7 @@ export function errorLine(e: unknown): string {
 
 export async function reportError(e: unknown): Promise<number> {
   const { text, code } = formatError(e);
-  await Bun.write(Bun.stderr, text);
+  await writeStd(2, text);
   return code;
 }
 
@@ -65,6 +66,7 @@ export async function forEachRef<T>(refs: readonly string[], fn: (ref: string) =
     try {
       await fn(ref);
     } catch (e) {
+      if (e instanceof StdioError) throw e;
       onError?.(ref, e);
       const c = await reportError(e);
       if (code === 0) code = c;

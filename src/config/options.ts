@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { OvError } from "../errors.ts";
 import type { StorageConf } from "./storage-conf.ts";
+import { clip, quoteArg } from "../quote.ts";
 
 export type MountStrategyName = "direct" | "fd" | "api";
 
@@ -47,7 +48,7 @@ function parseBool(key: string, v: string): boolean {
   const l = v.toLowerCase();
   if (["true", "1", "t", "yes"].includes(l)) return true;
   if (["false", "0", "f", "no"].includes(l)) return false;
-  throw new OvError("usage", `Storage option ${key}=${v}: expected true or false`);
+  throw new OvError("usage", `Storage option ${clip(`${key}=${v}`)}: expected true or false`);
 }
 
 /**
@@ -58,7 +59,7 @@ export function applyStorageOpts(base: OverlayOptions, opts: readonly string[]):
   const o: OverlayOptions = { ...base, mountOptions: [...base.mountOptions] };
   for (const opt of opts) {
     const eq = opt.indexOf("=");
-    if (eq <= 0) throw new OvError("usage", `Storage option ${JSON.stringify(opt)} is not KEY=VALUE`);
+    if (eq <= 0) throw new OvError("usage", `Storage option ${quoteArg(opt)} is not KEY=VALUE`);
     const rawKey = opt.slice(0, eq).trim();
     const value = opt.slice(eq + 1).trim();
     const key = rawKey.toLowerCase().replace(/^overlay2?\./, "");
@@ -71,7 +72,7 @@ export function applyStorageOpts(base: OverlayOptions, opts: readonly string[]):
         break;
       case "mount_strategy":
         if (value !== "direct" && value !== "fd" && value !== "api" && value !== "auto") {
-          throw new OvError("usage", `Storage option ${rawKey}=${value}: expected direct, fd, api or auto`);
+          throw new OvError("usage", `Storage option ${clip(`${rawKey}=${value}`)}: expected direct, fd, api or auto`);
         }
         if (value === "auto") delete o.mountStrategy;
         else o.mountStrategy = value;
@@ -81,7 +82,7 @@ export function applyStorageOpts(base: OverlayOptions, opts: readonly string[]):
         else delete o.mountProgram;
         break;
       default:
-        if (!ACCEPTED_IGNORED.has(key)) throw new OvError("usage", `Unknown storage option ${JSON.stringify(rawKey)} (overlay: unknown option ${key})`);
+        if (!ACCEPTED_IGNORED.has(key)) throw new OvError("usage", `Unknown storage option ${quoteArg(rawKey)} (overlay: unknown option ${key})`);
     }
   }
   return o;
@@ -101,7 +102,7 @@ export interface FlagValues {
 export function resolveStoreOptions(conf: StorageConf, env: Record<string, string | undefined>, flags: FlagValues, cwd?: string): StoreOptions {
   const driver = flags.storageDriver ?? env.STORAGE_DRIVER ?? conf.driver ?? "overlay";
   if (driver !== "overlay" && driver !== "overlay2") {
-    throw new OvError("usage", `Storage driver ${JSON.stringify(driver)} is not supported: ovlayer only manages the overlay driver's store`);
+    throw new OvError("usage", `Storage driver ${quoteArg(driver)} is not supported: ovlayer only manages the overlay driver's store`);
   }
   // As containers-storage does: $STORAGE_OPTS replaces the configured options,
   // and each --storage-opt is added after them (a later key wins).

@@ -16,6 +16,7 @@
 import type { FileState } from "./file-state.ts";
 import { MAX_DEPTH, idFromLinkTarget, parseLower, parseLowerLayers, type LowerEntry } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
+import { quoteArg } from "../quote.ts";
 
 /** Whether an ID names a layer: a real directory in R/overlay with a real `diff` directory in it. */
 export type LayerPresence = "ok" | "no-diff" | "missing";
@@ -33,7 +34,7 @@ export function linkLookup(link: string, target: string | null | undefined): Lin
   if (target === undefined) return { kind: "link-missing", why: `${link} does not exist` };
   if (target === null) return { kind: "link-bad", why: `${link} is not a symlink` };
   const id = idFromLinkTarget(target);
-  return id ? { id } : { kind: "link-bad", why: `${link} points to ${JSON.stringify(target)}, not ../<ID>/diff inside the store` };
+  return id ? { id } : { kind: "link-bad", why: `${link} points to ${quoteArg(target)}, not ../<ID>/diff inside the store` };
 }
 
 /** What the rule needs to know of a store. */
@@ -118,7 +119,7 @@ function resolveAll(facts: ChainFacts, self: string, entries: LowerEntry[], reso
     } else id = e.id;
     const before = seen.get(id);
     if (before !== undefined) {
-      const via = e.kind === "link" ? ` ${JSON.stringify(e.raw)} leads to layer ${id}, which` : ` ${JSON.stringify(e.raw)}`;
+      const via = e.kind === "link" ? ` ${quoteArg(e.raw)} leads to layer ${id}, which` : ` ${quoteArg(e.raw)}`;
       const what = before < 0 ? "is the layer itself" : `${entryOf(before, entries.length)} names already`;
       return { state: "invalid", kind: "malformed", problem: `${entryOf(index, entries.length)}${via} ${what}: the chain loops` };
     }

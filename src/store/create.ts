@@ -21,6 +21,7 @@ import { nowNanos } from "./lockfile.ts";
 import { ensureStoreDirs, updateLayers, type LayerTxn } from "./layer-store.ts";
 import { linkMode } from "./mode.ts";
 import type { StorePaths } from "./paths.ts";
+import { quoteArg } from "../quote.ts";
 
 export interface CreateLayerRequest {
   id?: string;
@@ -45,14 +46,14 @@ export function planLayerRecord(records: readonly LayerRecord[], req: CreateLaye
   }
   for (const name of names) {
     const owner = records.find((r) => r.names?.includes(name) || r.id === name);
-    if (owner) throw new OvError("conflict", `Cannot create layer ${id}: the name ${JSON.stringify(name)} is already used by layer ${owner.id}`);
+    if (owner) throw new OvError("conflict", `Cannot create layer ${id}: the name ${quoteArg(name)} is already used by layer ${owner.id}`);
   }
   if (new Set(names).size !== names.length) throw new OvError("usage", `Cannot create layer ${id}: a name is given twice`);
   const rec: LayerRecord = { id };
   if (names.length) rec.names = [...names];
   if (req.parent !== undefined) {
     const parent = findLayer(records, req.parent);
-    if (!parent) throw new OvError("not-found", `Cannot create layer ${id}: parent layer ${JSON.stringify(req.parent)} is not known`);
+    if (!parent) throw new OvError("not-found", `Cannot create layer ${id}: parent layer ${quoteArg(req.parent)} is not known`);
     if (isIncomplete(parent)) {
       throw new OvError("corrupt", `Cannot create layer ${id} on parent ${parent.id}: the parent is flagged incomplete (a crash while it was created or deleted)`, {
         hint: "run `ovlayer repair` to remove incomplete layers",

@@ -20,6 +20,7 @@ import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } fro
 import { removeLayer } from "./layout.ts";
 import { updateLayers, type LayerTxn } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
+import { quoteArg } from "../quote.ts";
 
 export interface DeleteHooks {
   /** The layer's trusted mount count (0 when not mounted). */
@@ -78,7 +79,7 @@ export async function deleteLayerInTxn(paths: StorePaths, txn: LayerTxn, rec: La
 export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean, hooks: DeleteHooks): Promise<string> {
   return updateLayers(paths, async (txn) => {
     const rec = findLayer(txn.records, ref);
-    if (!rec) throw new OvError("not-found", `Cannot delete ${JSON.stringify(ref)}: layer not known`);
+    if (!rec) throw new OvError("not-found", `Cannot delete ${quoteArg(ref)}: layer not known`);
     if (safe) {
       const blocker = deleteBlocker(txn.records, rec, readImages(paths), readContainers(paths), hooks.mountCount(rec.id));
       if (blocker) throw blocker;

@@ -6,6 +6,7 @@
  * built from it.
  */
 import { OvError, utf8Length } from "../errors.ts";
+import { quoteArg } from "../quote.ts";
 
 /** Entries of R/overlay that are not layers: the overlay driver's own (README.md, "Verbs"). */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
@@ -47,7 +48,7 @@ export function invalidIdReason(value: string): string | null {
  */
 export function validateId(value: string, what = "layer ID"): string {
   const why = invalidIdReason(value);
-  if (why) throw new OvError("usage", `Invalid ${what} ${JSON.stringify(value)}: ${why}`);
+  if (why) throw new OvError("usage", `Invalid ${what} ${quoteArg(value)}: ${why}`);
   return value;
 }
 
@@ -57,7 +58,7 @@ export function validateId(value: string, what = "layer ID"): string {
  */
 export function validateName(value: string): string {
   const why = invalidBasicReason(value);
-  if (why) throw new OvError("usage", `Invalid layer name ${JSON.stringify(value)}: ${why}`);
+  if (why) throw new OvError("usage", `Invalid layer name ${quoteArg(value)}: ${why}`);
   return value;
 }
 

@@ -15,6 +15,7 @@ import { OvError, errCode, sysError } from "../errors.ts";
 import { findLayer, type LayerRecord } from "./layers-json.ts";
 import { readLayers, updateLayers } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
+import { quoteArg } from "../quote.ts";
 
 const CHUNK = 1 << 20;
 
@@ -35,12 +36,15 @@ function requireKey(key: string, verb: string): void {
 
 function requireLayer(records: readonly LayerRecord[], ref: string): LayerRecord {
   const rec = findLayer(records, ref);
-  if (!rec) throw new OvError("not-found", `Layer ${JSON.stringify(ref)}: layer not known`);
+  if (!rec) throw new OvError("not-found", `Layer ${quoteArg(ref)}: layer not known`);
   return rec;
 }
 
-/** Copies everything from `src` to `dst` in 1 MiB chunks; returns the byte count. */
-export function copyFd(src: number, dst: number): number {
+/**
+ * Copies everything from `src` to `dst` in 1 MiB chunks; returns the byte count.
+ * @param writeError turns a failed write into the error to throw (default: the errno error itself)
+ */
+export function copyFd(src: number, dst: number, writeError: (e: unknown) => unknown = (e) => e): number {
   const buf = Buffer.allocUnsafe(CHUNK);
   let total = 0;
   for (;;) {
@@ -65,7 +69,7 @@ export function copyFd(src: number, dst: number): number {
           Bun.sleepSync(1); // a non-blocking pipe that is full
           continue;
         }
-        throw e;
+        throw writeError(e);
       }
     }
     total += n;
@@ -88,8 +92,8 @@ export function layerDataPath(paths: StorePaths, ref: string, key: string): stri
   try {
     closeSync(openSync(file, "r"));
   } catch (e) {
-    if (errCode(e) === "ENOENT") throw new OvError("not-found", `Layer ${rec.id} has no data item ${JSON.stringify(key)}: ${file} does not exist`);
-    throw sysError(`Cannot open data item ${JSON.stringify(key)} of layer ${rec.id}`, e);
+    if (errCode(e) === "ENOENT") throw new OvError("not-found", `Layer ${rec.id} has no data item ${quoteArg(key)}: ${file} does not exist`);
+    throw sysError(`Cannot open data item ${quoteArg(key)} of layer ${rec.id}`, e);
   }
   return file;
 }
@@ -120,7 +124,7 @@ export function setLayerData(paths: StorePaths, ref: string, key: string, srcFd:
       try {
         unlinkSync(tmp);
       } catch {}
-      throw sysError(`Cannot write data item ${JSON.stringify(key)} of layer ${rec.id} to ${file}`, e);
+      throw sysError(`Cannot write data item ${quoteArg(key)} of layer ${rec.id} to ${file}`, e);
     }
     const names = bigDataNames(rec);
     if (!names.includes(key)) {

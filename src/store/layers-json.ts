@@ -11,6 +11,7 @@ import { OvError } from "../errors.ts";
 import { findRecord } from "./lookup.ts";
 import { decodeRecords, type RecordSchema } from "./decode.ts";
 import { goJson } from "./go-json.ts";
+import { quoteArg } from "../quote.ts";
 
 /** One layer record. Unknown fields are allowed and preserved. */
 export interface LayerRecord {
@@ -197,7 +198,7 @@ export function findLayer(records: readonly LayerRecord[], ref: string): LayerRe
  */
 export function requireCompleteLayer(records: readonly LayerRecord[], ref: string, verb: string): LayerRecord {
   const r = findLayer(records, ref);
-  if (!r) throw new OvError("not-found", `Cannot ${verb} layer ${JSON.stringify(ref)}: layer not known`);
+  if (!r) throw new OvError("not-found", `Cannot ${verb} layer ${quoteArg(ref)}: layer not known`);
   requireComplete(r, verb);
   return r;
 }

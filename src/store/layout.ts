@@ -22,6 +22,7 @@ import { generateLinkId, invalidIdReason } from "./ids.ts";
 import { readLinkId } from "./link-file.ts";
 import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
+import { quoteArg } from "../quote.ts";
 
 export interface NewLayerFiles {
   /** Content of `lower-layers`, absent for a base layer. */
@@ -159,7 +160,7 @@ export interface RemoveOptions {
 export function removeLayer(paths: StorePaths, id: string, opts: RemoveOptions = {}): void {
   // The ID may come from a damaged layers.json: never build a path to remove from an ID like "..".
   const why = invalidIdReason(id);
-  if (why) throw new OvError("corrupt", `Refusing to remove layer ${JSON.stringify(id)}: it is not a valid layer ID (${why})`);
+  if (why) throw new OvError("corrupt", `Refusing to remove layer ${quoteArg(id)}: it is not a valid layer ID (${why})`);
   if (!opts.keepLink) removeOwnLink(paths, id, opts.lid);
   const rm = (path: string, recursive: boolean): void => {
     try {

@@ -9,6 +9,7 @@ import { OvError, sysError } from "../errors.ts";
 import { readFileState } from "./file-state.ts";
 import { invalidLinkNameReason } from "./ids.ts";
 import type { StorePaths } from "./paths.ts";
+import { quoteArg } from "../quote.ts";
 
 export interface LinkFile {
   /** The link name meant (trailing newlines dropped), or null when there is none. */
@@ -26,8 +27,8 @@ export interface LinkFile {
 export function parseLinkFile(text: string): LinkFile {
   const lid = text.replace(/\n+$/, "");
   const why = invalidLinkNameReason(lid);
-  if (why) return { lid: null, problem: `its content ${JSON.stringify(text)} is not a link name: ${why}` };
-  if (lid !== text) return { lid, problem: `its content ${JSON.stringify(text)} ends with a newline, which old tools copy into their children's lower files` };
+  if (why) return { lid: null, problem: `its content ${quoteArg(text)} is not a link name: ${why}` };
+  if (lid !== text) return { lid, problem: `its content ${quoteArg(text)} ends with a newline, which old tools copy into their children's lower files` };
   return { lid, problem: null };
 }
 

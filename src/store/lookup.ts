@@ -4,6 +4,7 @@
  * prefix (its truncindex). Pure.
  */
 import { OvError } from "../errors.ts";
+import { quoteArg } from "../quote.ts";
 
 export interface Named {
   id: string;
@@ -23,7 +24,7 @@ export function findRecord<R extends Named>(records: readonly R[], ref: string, 
   if (ref.length === 0) return undefined;
   const matches = records.filter((r) => r.id.startsWith(ref));
   if (matches.length > 1) {
-    throw new OvError("conflict", `${what[0]!.toUpperCase()}${what.slice(1)} reference ${JSON.stringify(ref)} is ambiguous: it is a prefix of ${matches.length} ${what} IDs`);
+    throw new OvError("conflict", `${what[0]!.toUpperCase()}${what.slice(1)} reference ${quoteArg(ref)} is ambiguous: it is a prefix of ${matches.length} ${what} IDs`);
   }
   return matches[0];
 }
@@ -34,6 +35,6 @@ export function findRecord<R extends Named>(records: readonly R[], ref: string, 
  */
 export function requireRecord<R extends Named>(records: readonly R[], ref: string, what: string, verb: string): R {
   const r = findRecord(records, ref, what);
-  if (!r) throw new OvError("not-found", `Cannot ${verb} ${JSON.stringify(ref)}: ${what} not known`);
+  if (!r) throw new OvError("not-found", `Cannot ${verb} ${quoteArg(ref)}: ${what} not known`);
   return r;
 }

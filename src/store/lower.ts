@@ -10,6 +10,7 @@
  */
 import { OvError } from "../errors.ts";
 import { invalidIdReason, invalidLinkNameReason } from "./ids.ts";
+import { quoteArg } from "../quote.ts";
 
 /** The most lower layers a layer may have: upstream's maxDepth and the kernel's OVL_MAX_STACK. */
 export const MAX_DEPTH = 500;
@@ -40,11 +41,11 @@ export function parseLowerEntry(raw: string, file: string): LowerEntry {
   if (raw.startsWith("l/")) {
     const lid = raw.slice(2);
     const why = invalidLinkNameReason(lid);
-    if (why) throw corrupt(file, `entry ${JSON.stringify(raw)} is not a valid l/ link name: ${why}`);
+    if (why) throw corrupt(file, `entry ${quoteArg(raw)} is not a valid l/ link name: ${why}`);
     return { kind: "link", lid, raw };
   }
   const why = invalidIdReason(raw);
-  if (why) throw corrupt(file, `entry ${JSON.stringify(raw)} is neither l/<LID> nor a layer ID: ${why}`);
+  if (why) throw corrupt(file, `entry ${quoteArg(raw)} is neither l/<LID> nor a layer ID: ${why}`);
   return { kind: "id", id: raw, raw };
 }
 
@@ -65,7 +66,7 @@ export function parseLowerLayers(content: string, file: string): string[] {
   const ids = splitEntries(content, file);
   for (const id of ids) {
     const why = invalidIdReason(id);
-    if (why) throw corrupt(file, `entry ${JSON.stringify(id)} is not a layer ID: ${why}`);
+    if (why) throw corrupt(file, `entry ${quoteArg(id)} is not a layer ID: ${why}`);
   }
   return ids;
 }

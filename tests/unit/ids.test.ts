@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { quoteArg } from "../../src/quote.ts";
 import { OvError } from "../../src/errors.ts";
 import { generateId, generateLinkId, invalidIdReason, isLinkId, validateId, validateName } from "../../src/store/ids.ts";
 
@@ -28,7 +29,7 @@ describe("validateId()", () => {
     }
     expect(err).toBeInstanceOf(OvError);
     expect((err as OvError).kind).toBe("usage");
-    expect((err as Error).message).toContain(JSON.stringify(value));
+    expect((err as Error).message).toContain(quoteArg(value)); // the value, cut to 200 chars + its size when longer
     expect((err as Error).message).toContain(why);
   });
 });

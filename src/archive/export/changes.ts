@@ -89,7 +89,7 @@ export function overlayChanges(diffDir: string, lowers: readonly string[]): Chan
               changedDirs.add("/" + p);
             }
           }
-          changes.push(...tail);
+          for (const t of tail) changes.push(t);
         }
         changes.push({ Path: abs, Kind: kind });
       }

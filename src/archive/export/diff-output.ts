@@ -6,6 +6,7 @@
  */
 import { writeSync } from "node:fs";
 import { sysError } from "../../errors.ts";
+import { StdioError } from "../../cli/stdio.ts";
 import { compress } from "../compress/codec.ts";
 import type { CompressionName } from "../compress/detect.ts";
 
@@ -16,6 +17,7 @@ function writeOut(fd: number, c: Uint8Array, target: string): void {
   try {
     while (off < c.length) off += writeSync(fd, c, off, c.length - off);
   } catch (e) {
+    if (fd === 1) throw new StdioError(1, e); // a closed pipe or a full disk ends the run (cli/stdio.ts)
     throw sysError(`Cannot write the tarball to ${target}`, e, { path: target });
   }
 }

@@ -17,6 +17,8 @@
  * sums are accepted.
  */
 import { OvError } from "../../errors.ts";
+import { MAX_NAME, overLimit } from "./limits.ts";
+import { quoteArg } from "../../quote.ts";
 
 export const BLOCK_SIZE = 512;
 
@@ -129,11 +131,12 @@ export function decodeName(bytes: Uint8Array, what: string): string {
       break;
     }
   }
-  if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  if (bytes.length > MAX_NAME) throw overLimit(what.replace(/^Entry/, "entry"), "name", bytes.length, MAX_NAME, "bytes");
+  if (ascii) return latin1(bytes);
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new OvError("unsupported", `${what} ${JSON.stringify(utf8Lenient.decode(bytes))} is not valid UTF-8; ovlayer only handles UTF-8 names`);
+    throw new OvError("unsupported", `${what} ${quoteArg(utf8Lenient.decode(bytes))} is not valid UTF-8; ovlayer only handles UTF-8 names`);
   }
 }
 
@@ -141,7 +144,12 @@ export function decodeName(bytes: Uint8Array, what: string): string {
 function decodeLenient(bytes: Uint8Array): string {
   if (bytes.length === 0) return "";
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return utf8Lenient.decode(bytes);
-  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  return latin1(bytes);
+}
+
+/** ASCII bytes as a string, without an argument per byte (no stack limit on the length). */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
 }
 
 /** A NUL-terminated field as raw bytes. */

@@ -8,6 +8,8 @@
  * `GNU.sparse.offset`/`numbytes`), so records are a list, in order.
  */
 import { OvError } from "../../errors.ts";
+import { MAX_PAX_RECORDS, overLimit } from "./limits.ts";
+import { quoteArg } from "../../quote.ts";
 
 export interface PaxRecord {
   key: string;
@@ -18,10 +20,12 @@ const NS_PER_S = 1_000_000_000n;
 
 /**
  * Parses the data of a pax header.
+ * One pass over the bytes: linear in the size of the header.
  * @param where names the header in error messages ("entry 3 at byte offset 1024").
- * @throws {OvError} corrupt on a malformed record.
+ * @param maxRecords records allowed (what is left of the entry's MAX_PAX_RECORDS).
+ * @throws {OvError} corrupt on a malformed record or more than `maxRecords` records.
  */
-export function parsePaxRecords(data: Uint8Array, where: string): PaxRecord[] {
+export function parsePaxRecords(data: Uint8Array, where: string, maxRecords = MAX_PAX_RECORDS): PaxRecord[] {
   const out: PaxRecord[] = [];
   let pos = 0;
   while (pos < data.length) {
@@ -29,7 +33,7 @@ export function parsePaxRecords(data: Uint8Array, where: string): PaxRecord[] {
     if (data[pos] === 0) break;
     let len = 0;
     let p = pos;
-    while (p < data.length && data[p]! >= 0x30 && data[p]! <= 0x39) {
+    while (p < data.length && p - pos < 16 && data[p]! >= 0x30 && data[p]! <= 0x39) {
       len = len * 10 + (data[p]! - 0x30);
       p++;
     }
@@ -43,6 +47,7 @@ export function parsePaxRecords(data: Uint8Array, where: string): PaxRecord[] {
       throw new OvError("corrupt", `Pax header of ${where}: record at byte ${pos} has no "key=value"`);
     }
     const key = Buffer.from(data.buffer, data.byteOffset + p + 1, eq - p - 1).toString("utf8");
+    if (out.length === maxRecords) throw overLimit(where, "pax header", out.length + 1, MAX_PAX_RECORDS, "records or more");
     out.push({ key, value: data.slice(eq + 1, recEnd) });
     pos += len;
   }
@@ -80,7 +85,8 @@ export function paxText(value: Uint8Array): string {
  */
 export function parsePaxTime(text: string, where: string): bigint {
   const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(text);
-  if (!m) throw new OvError("corrupt", `Pax header of ${where}: time ${JSON.stringify(text)} is not a decimal number`);
+  if (!m) throw new OvError("corrupt", `Pax header of ${where}: time ${quoteArg(text)} is not a decimal number`);
+  if (m[2]!.length > 19) throw new OvError("corrupt", `Pax header of ${where}: time ${quoteArg(text)} is out of range (more than 19 digits of seconds)`);
   const secs = BigInt(m[2]!);
   const frac = BigInt((m[3] ?? "").slice(0, 9).padEnd(9, "0"));
   const abs = secs * NS_PER_S + frac;
@@ -101,8 +107,8 @@ export function formatPaxTime(ns: bigint): string {
  * @throws {OvError} corrupt when it is not a non-negative integer below 2^53.
  */
 export function parsePaxInt(text: string, key: string, where: string): number {
-  if (!/^\d+$/.test(text)) throw new OvError("corrupt", `Pax header of ${where}: ${key}=${JSON.stringify(text)} is not a non-negative integer`);
+  if (!/^\d+$/.test(text)) throw new OvError("corrupt", `Pax header of ${where}: ${key}=${quoteArg(text)} is not a non-negative integer`);
   const v = Number(text);
-  if (!Number.isSafeInteger(v)) throw new OvError("corrupt", `Pax header of ${where}: ${key}=${text} is out of range (limit 2^53)`);
+  if (!Number.isSafeInteger(v)) throw new OvError("corrupt", `Pax header of ${where}: ${key}=${quoteArg(text, 40)} is out of range (limit 2^53)`);
   return v;
 }

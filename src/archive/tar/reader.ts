@@ -17,9 +17,11 @@
  * tar-split file relies on it).
  */
 import { OvError } from "../../errors.ts";
+import { quoteArg } from "../../quote.ts";
 import { parsePaxInt, parsePaxRecords, parsePaxTime, paxText, type PaxRecord } from "./pax.ts";
 import { parseSparse10Map, parseSparseExtension, paxSparse, validateSpans } from "./sparse.ts";
 import { kindOf, type TarEntry, type Xattr } from "./entry.ts";
+import { MAX_EXTENSION_SIZE, MAX_PAX_RECORDS, MAX_SPARSE_SPANS, MAX_XATTR_NAME, MAX_XATTR_VALUE, MAX_XATTRS, overLimit } from "./limits.ts";
 import { BLOCK_SIZE, decodeName, isZeroBlock, parseHeader, TypeFlag, type RawHeader, type SparseSpan } from "./header.ts";
 
 export interface TarSink {
@@ -35,11 +37,9 @@ export interface TarSink {
 }
 
 export interface TarParserOptions {
-  /** Largest pax or GNU long-name header accepted, in bytes. */
+  /** Largest pax or GNU long-name header accepted, in bytes (default MAX_EXTENSION_SIZE, limits.ts). */
   maxExtensionSize?: number;
 }
-
-const DEFAULT_MAX_EXTENSION = 16 << 20;
 
 const enum State {
   Header,
@@ -72,7 +72,8 @@ export class TarParser {
   private localPax: PaxRecord[] | null = null;
   private longName: string | null = null;
   private longLink: string | null = null;
-  private globals: PaxRecord[] = [];
+  /** Global defaults by key: each record replaces the previous one of its key in one step. */
+  private globals = new Map<string, PaxRecord>();
   private extType = 0;
   private extBuf: Uint8Array = new Uint8Array(0);
   private extFill = 0;
@@ -93,7 +94,7 @@ export class TarParser {
 
   constructor(sink: TarSink, opts: TarParserOptions = {}) {
     this.sink = sink;
-    this.maxExt = opts.maxExtensionSize ?? DEFAULT_MAX_EXTENSION;
+    this.maxExt = opts.maxExtensionSize ?? MAX_EXTENSION_SIZE;
   }
 
   /** Bytes consumed so far. */
@@ -250,7 +251,8 @@ export class TarParser {
       case TypeFlag.GNU_LONGNAME:
       case TypeFlag.GNU_LONGLINK:
         if (raw.size > this.maxExt) {
-          throw new OvError("corrupt", `Tar header of entry ${ctx.entry} at byte offset ${blockOffset}: extension header of ${raw.size} bytes, the limit is ${this.maxExt}`);
+          const what = raw.typeflag === TypeFlag.GNU_LONGNAME ? "GNU long name" : raw.typeflag === TypeFlag.GNU_LONGLINK ? "GNU long link target" : "pax header";
+          throw overLimit(`entry ${ctx.entry} at byte offset ${blockOffset}`, what, raw.size, this.maxExt, "bytes");
         }
         this.extType = raw.typeflag;
         this.last = null;
@@ -280,16 +282,18 @@ export class TarParser {
     switch (this.extType) {
       case TypeFlag.PAX:
       case TypeFlag.SOLARIS_PAX:
-        // Several local headers in a row: later records override earlier ones.
-        this.localPax = [...(this.localPax ?? []), ...parsePaxRecords(data, where)];
+        // Several local headers in a row: later records override earlier ones; together they share one record limit.
+        this.localPax ??= [];
+        for (const r of parsePaxRecords(data, where, MAX_PAX_RECORDS - this.localPax.length)) this.localPax.push(r);
         break;
       case TypeFlag.PAX_GLOBAL: {
         const recs = parsePaxRecords(data, where);
         for (const r of recs) {
           if (PER_ENTRY_KEYS.has(r.key)) continue;
-          this.globals = this.globals.filter((g) => g.key !== r.key);
-          if (r.value.length) this.globals.push(r); // an empty value deletes the default
+          this.globals.delete(r.key); // a redefined key moves to the end, as a later record
+          if (r.value.length) this.globals.set(r.key, r); // an empty value deletes the default
         }
+        if (this.globals.size > MAX_PAX_RECORDS) throw overLimit(where, "set of global pax defaults", this.globals.size, MAX_PAX_RECORDS, "keys");
         this.sink.globalHeader?.(recs);
         // A global header is complete on its own.
         this.setStart = -1;
@@ -311,7 +315,7 @@ export class TarParser {
     const offset = this.setStart;
     this.setStart = -1;
     const where = `entry ${index} at byte offset ${offset}`;
-    const pax = this.globals.length ? [...this.globals, ...(this.localPax ?? [])] : this.localPax;
+    const pax = this.globals.size ? [...this.globals.values()].concat(this.localPax ?? []) : this.localPax;
     this.localPax = null;
     const longName = this.longName;
     const longLink = this.longLink;
@@ -328,7 +332,8 @@ export class TarParser {
     let devminor = raw.devminor;
     let mtimeNs = BigInt(raw.mtime) * 1_000_000_000n;
     let atimeNs: bigint | undefined = raw.atime !== undefined ? BigInt(raw.atime) * 1_000_000_000n : undefined;
-    const xattrs: Xattr[] = [];
+    // By name: a repeated name replaces the earlier value in one step (Map keeps first-insertion order, so re-insert).
+    const xattrMap = new Map<string, Uint8Array>();
     let sparse: ReturnType<typeof paxSparse> = null;
     if (pax) {
       const libarchive = new Map<string, Uint8Array>();
@@ -336,14 +341,13 @@ export class TarParser {
         const k = r.key;
         if (k.startsWith("SCHILY.xattr.")) {
           const xname = k.slice(13);
-          const i = xattrs.findIndex((x) => x.name === xname);
-          if (i >= 0) xattrs.splice(i, 1);
-          xattrs.push({ name: xname, value: r.value });
+          xattrMap.delete(xname);
+          xattrMap.set(xname, r.value);
           continue;
         }
         if (k.startsWith("LIBARCHIVE.xattr.")) {
           // bsdtar: the name is URL-encoded, the value base64.
-          libarchive.set(decodeURIComponent(k.slice(17)), Buffer.from(paxText(r.value), "base64"));
+          libarchive.set(decodeLibarchiveName(k.slice(17), where), Buffer.from(paxText(r.value), "base64"));
           continue;
         }
         switch (k) {
@@ -383,11 +387,18 @@ export class TarParser {
         }
       }
       for (const [xname, value] of libarchive) {
-        if (!xattrs.some((x) => x.name === xname)) xattrs.push({ name: xname, value });
+        if (!xattrMap.has(xname)) xattrMap.set(xname, value);
       }
       sparse = paxSparse(pax, where);
       if (sparse?.name !== undefined) name = sparse.name;
     }
+    const xattrs: Xattr[] = [];
+    for (const [xname, value] of xattrMap) {
+      if (Buffer.byteLength(xname, "utf8") > MAX_XATTR_NAME) throw overLimit(where, `xattr name ${quoteArg(xname, 60)}`, Buffer.byteLength(xname, "utf8"), MAX_XATTR_NAME, "bytes");
+      if (value.length > MAX_XATTR_VALUE) throw overLimit(where, `value of xattr ${quoteArg(xname, 60)}`, value.length, MAX_XATTR_VALUE, "bytes");
+      xattrs.push({ name: xname, value });
+    }
+    if (xattrs.length > MAX_XATTRS) throw overLimit(where, "set of xattrs", xattrs.length, MAX_XATTRS, "entries");
     if (uid > 0xffffffff || gid > 0xffffffff) {
       throw new OvError("corrupt", `Tar ${where} (${JSON.stringify(name)}): uid ${uid} / gid ${gid} beyond the limit 4294967295`);
     }
@@ -454,7 +465,9 @@ export class TarParser {
   private onSparseExtension(blk: Uint8Array, blockOffset: number): void {
     const e = this.cur!;
     const { spans, more } = parseSparseExtension(blk, { entry: e.index, offset: blockOffset });
-    e.sparse!.spans.push(...spans);
+    const all = e.sparse!.spans;
+    for (const s of spans) all.push(s);
+    if (all.length > MAX_SPARSE_SPANS) throw overLimit(`entry ${e.index} at byte offset ${e.offset}`, "sparse map", all.length, MAX_SPARSE_SPANS, "spans");
     if (!more) {
       this.beginSparseData(`entry ${e.index} at byte offset ${e.offset}`);
     }
@@ -534,6 +547,15 @@ function trimNul(b: Uint8Array): Uint8Array {
   let nul = 0;
   while (nul < end && b[nul] !== 0) nul++;
   return b.subarray(0, nul);
+}
+
+/** A LIBARCHIVE.xattr name, URL-encoded by bsdtar. @throws {OvError} corrupt on a bad escape. */
+function decodeLibarchiveName(encoded: string, where: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new OvError("corrupt", `Pax header of ${where}: LIBARCHIVE.xattr name ${quoteArg(encoded, 60)} is not URL-encoded UTF-8`);
+  }
 }
 
 function truncated(what: string): OvError {

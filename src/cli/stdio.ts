@@ -1,0 +1,63 @@
+/**
+ * Writes to standard output and standard error, and what a failed write
+ * means. A reader that went away (EPIPE: `| head -c0`) ends the run quietly
+ * with 141, the code a shell shows for a tool killed by SIGPIPE (what GNU
+ * coreutils give). Any other failure (ENOSPC on `> /dev/full`, EBADF, EIO)
+ * ends it with one line on stderr (when stderr still works) and exit code 74
+ * (EX_IOERR), never with a stack.
+ */
+import { writeSync } from "node:fs";
+import { errCode } from "../errors.ts";
+
+/** Exit code when a reader closed the pipe: 128 + SIGPIPE. */
+export const EXIT_PIPE = 141;
+/** Exit code for any other failed write to stdout or stderr (sysexits' EX_IOERR). */
+export const EXIT_IO = 74;
+
+const NAMES = { 1: "standard output", 2: "standard error" } as const;
+
+/** A write to fd 1 or 2 failed: the run must end, with `exitCode`. */
+export class StdioError extends Error {
+  readonly fd: 1 | 2;
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(fd: 1 | 2, cause: unknown) {
+    const code = errCode(cause) ?? "EIO";
+    const what = cause instanceof Error ? cause.message.replace(/^[A-Z0-9]+: /, "").replace(/, write$/, "") : "";
+    super(`write error on ${NAMES[fd]}: ${what && what !== code ? `${what} (${code})` : code}`, { cause });
+    this.name = "StdioError";
+    this.fd = fd;
+    this.code = code;
+    this.exitCode = code === "EPIPE" ? EXIT_PIPE : EXIT_IO;
+  }
+}
+
+/** Writes all of `data` to fd 1 or 2. @throws {StdioError} when the write fails. */
+export async function writeStd(fd: 1 | 2, data: string | Uint8Array): Promise<void> {
+  try {
+    await Bun.write(fd === 1 ? Bun.stdout : Bun.stderr, data);
+  } catch (e) {
+    throw new StdioError(fd, e);
+  }
+}
+
+/** The synchronous form, for stderr lines written as they happen. @throws {StdioError} */
+export function writeStdSync(fd: 1 | 2, data: string | Uint8Array): void {
+  const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let off = 0;
+  try {
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+  } catch (e) {
+    throw new StdioError(fd, e);
+  }
+}
+
+/** Reports a failed write (one line on stderr unless the pipe closed or stderr itself failed); returns the exit code. */
+export function reportStdioError(e: StdioError): number {
+  if (e.fd === 1 && e.code !== "EPIPE") {
+    try {
+      writeSync(2, `ovlayer: ${e.message}\n`);
+    } catch {}
+  }
+  return e.exitCode;
+}

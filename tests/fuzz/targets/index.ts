@@ -1,0 +1,9 @@
+/** Every fuzz target, in run order. A new target is one module here (the JSON decoders come next). */
+import type { FuzzTarget } from "../target.ts";
+import { target as tarReader } from "./tar-reader.ts";
+import { target as pax } from "./pax.ts";
+import { target as lower } from "./lower.ts";
+import { target as linkFile } from "./link-file.ts";
+import { target as apply } from "./apply.ts";
+
+export const TARGETS: readonly FuzzTarget[] = [tarReader, pax, lower, linkFile, apply];

@@ -1,0 +1,16 @@
+/** The `link` file parser (store/link-file.ts) and an `l/` symlink's target (store/chain-eval.ts). */
+import { linkLookup } from "../../../src/store/chain-eval.ts";
+import { parseLinkFile } from "../../../src/store/link-file.ts";
+import type { FuzzTarget } from "../target.ts";
+
+const enc = (s: string) => Buffer.from(s, "utf8");
+
+export const target: FuzzTarget = {
+  name: "link-file",
+  seeds: () => [enc("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), enc("ABCDEFGHIJKLMNOPQRSTUVWXYZ\n"), enc(`../${"b".repeat(64)}/diff`), enc("../x/diff")],
+  run(input) {
+    const text = Buffer.from(input).toString("utf8");
+    parseLinkFile(text);
+    linkLookup("/fuzz/l/X", text);
+  },
+};

@@ -27,6 +27,8 @@ export interface CheckResult {
   /** Layer directories in R/overlay. */
   layers: number;
   findings: Finding[];
+  /** The walk the findings come from (upstream's check judges it too). */
+  snapshot: StoreSnapshot;
 }
 
 /** Runs `fn` with read locks on the lock files that exist, in containers-storage's order. */
@@ -40,7 +42,7 @@ function withReadLocks<T>(paths: StorePaths, fn: () => T): T {
  */
 export function runCheck(paths: StorePaths, onLayer?: () => void): CheckResult {
   const snap = withReadLocks(paths, () => takeSnapshot(paths, onLayer));
-  return { mode: snap.mode, layers: snap.layers.size, findings: checkStore(snap) };
+  return { mode: snap.mode, layers: snap.layers.size, findings: checkStore(snap), snapshot: snap };
 }
 
 export interface ChangeResult extends ApplyResult {

@@ -1,8 +1,8 @@
 import { defineCommand } from "./define.ts";
-import { formatFinding, type Finding } from "../check/findings.ts";
+import { formatFinding } from "../check/findings.ts";
 import { runCheck } from "../check/session.ts";
 import { checkUpstream } from "../check/upstream-gather.ts";
-import { formatUpstream, parseGoDuration, upstreamCount, type UpstreamReport } from "../check/upstream-judge.ts";
+import { formatUpstream, parseGoDuration, upstreamCount } from "../check/upstream-judge.ts";
 import { repairUpstream } from "../check/upstream-repair.ts";
 import { OvError } from "../errors.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
@@ -15,11 +15,6 @@ import type { StorePaths } from "../store/paths.ts";
 
 const DEFAULT_MAX = "24h";
 
-/** ovlayer's own findings that upstream's report already covers (a layer directory it reports as unaccounted). */
-function ownFindings(findings: Finding[], r: UpstreamReport): Finding[] {
-  return findings.filter((f) => !(f.code === "dir-without-entry" && f.layer !== undefined && r.unaccounted.has(f.layer)));
-}
-
 function toObject(m: Map<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(m);
 }
@@ -29,7 +24,7 @@ async function inspect(paths: StorePaths, quick: boolean, maxAgeMs: number) {
   try {
     const own = runCheck(paths, () => progress.add(1));
     const upstream = await checkUpstream(own.snapshot, { quick, maxAgeMs });
-    return { own, upstream, findings: ownFindings(own.findings, upstream) };
+    return { own, upstream, findings: own.findings };
   } finally {
     progress.end();
   }

@@ -29,6 +29,8 @@ export interface CheckResult {
   /** Layer directories in R/overlay. */
   layers: number;
   findings: Finding[];
+  /** The walk the findings come from (upstream's check judges it too). */
+  snapshot: StoreSnapshot;
 }
 
 /**
@@ -64,7 +66,7 @@ function withReadLocks<T>(paths: StorePaths, fn: () => T): T {
  */
 export function runCheck(paths: StorePaths, onLayer?: () => void): CheckResult {
   const snap = withReadLocks(paths, () => takeSnapshot(paths, onLayer));
-  return { mode: snap.mode, layers: snap.layers.size, findings: checkStore(snap) };
+  return { mode: snap.mode, layers: snap.layers.size, findings: checkStore(snap), snapshot: snap };
 }
 
 export interface ChangeResult extends ApplyResult {

@@ -1,37 +1,89 @@
 import { defineCommand } from "./define.ts";
 import { formatFinding } from "../check/findings.ts";
 import { runCheck } from "../check/session.ts";
-import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
+import { checkUpstream } from "../check/upstream-gather.ts";
+import { formatUpstream, parseGoDuration, upstreamCount } from "../check/upstream-judge.ts";
+import { repairUpstream } from "../check/upstream-repair.ts";
+import { OvError } from "../errors.ts";
+import { boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
+import { deleteHooks } from "./delete-common.ts";
 import { startProgress } from "./progress.ts";
 import { formatLine } from "../log.ts";
 import { out, toJson, writeErr } from "./output.ts";
+import type { StorePaths } from "../store/paths.ts";
+
+const DEFAULT_MAX = "24h";
+
+function toObject(m: Map<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(m);
+}
+
+async function inspect(paths: StorePaths, quick: boolean, maxAgeMs: number) {
+  const progress = startProgress("check", { unit: "layer directories read" });
+  try {
+    const own = runCheck(paths, () => progress.add(1));
+    const upstream = await checkUpstream(own.snapshot, { quick, maxAgeMs });
+    return { own, upstream, findings: own.findings };
+  } finally {
+    progress.end();
+  }
+}
 
 const cmd = defineCommand({
-  meta: { name: "check", description: "Check the store for problems; changes nothing (exit 1 when it finds any)" },
-  args: { ...globalArgs, ...jsonArg },
+  meta: {
+    name: "check",
+    description: "Check storage consistency: containers-storage's findings, and with --verbose/--json ovlayer's own (links, lower files, mount counts)",
+  },
+  args: {
+    ...globalArgs,
+    ...jsonArg,
+    repair: { type: "boolean", alias: ["r"], description: "Remove damaged images and layers" },
+    force: { type: "boolean", alias: ["f"], description: "Remove damaged containers" },
+    quick: { type: "boolean", alias: ["q"], description: "Perform only quick checks" },
+    max: { type: "string", alias: ["m"], description: "Maximum allowed age for unreferenced layers (default 24h)" },
+    verbose: { type: "boolean", alias: ["v"], description: "Also print ovlayer's own findings and a summary line" },
+  },
   async run({ rawArgs }) {
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     expectPositionals(ctx.args, "check", 0, 0, "no arguments");
-    const progress = startProgress("check", { unit: "layer directories read" });
-    let r;
-    try {
-      r = runCheck(ctx.paths, () => progress.add(1));
-    } finally {
-      progress.end();
+    const force = boolFlag(ctx.args, "force");
+    const repair = force || boolFlag(ctx.args, "repair");
+    const verbose = boolFlag(ctx.args, "verbose");
+    const max = lastValue(ctx.args, "max") ?? DEFAULT_MAX;
+    const maxAgeMs = parseGoDuration(max);
+    if (maxAgeMs === null) throw new OvError("usage", `check: invalid duration ${JSON.stringify(max)} for --max`, { hint: 'a Go duration such as "24h", "90m" or "0"' });
+    const first = await inspect(ctx.paths, boolFlag(ctx.args, "quick"), maxAgeMs);
+    const r = first.upstream;
+    let failures: string[] = [];
+    if (repair) failures = await repairUpstream(ctx.paths, r, force, deleteHooks(ctx.paths));
+    // What ovlayer's own check still finds after a repair is read again.
+    const own = repair && upstreamCount(r) > 0 ? (await inspect(ctx.paths, true, maxAgeMs)).findings : first.findings;
+    if (ctx.json) {
+      out(
+        toJson({
+          mode: first.own.mode,
+          layers: first.own.layers,
+          problems: own,
+          upstream: { layers: toObject(r.layers), images: toObject(r.images), containers: toObject(r.containers) },
+          ...(repair ? { "repair-errors": failures } : {}),
+        }),
+      );
+    } else {
+      for (const line of formatUpstream(r)) out(line);
+      if (verbose) for (const f of own) out(formatFinding(f));
     }
-    if (ctx.json) out(toJson({ mode: r.mode, layers: r.layers, problems: r.findings }));
-    else for (const f of r.findings) out(formatFinding(f));
-    const n = r.findings.length;
-    await writeErr(
-      formatLine(
-        "info",
-        `check: ${n ? `${n} problem${n > 1 ? "s" : ""}` : "no problems"} in ${ctx.paths.graphRoot} (${r.layers} layer directories, ${r.mode} store)` +
-          (n ? "; `ovlayer repair --dry-run` shows what repair would do" : ""),
-      ),
-    );
-    return n ? 1 : 0;
+    for (const f of failures) await writeErr(`${f}\n`);
+    const counts = `${r.layers.size} layer errors, ${r.images.size} image errors, ${r.containers.size} container errors`;
+    let failed: string | null = null;
+    if (failures.length) failed = `check: ${failures.length} removal(s) failed`;
+    else if (!repair && upstreamCount(r) > 0) failed = `check: ${counts}`;
+    else if (repair && !force && r.containers.size > 0) failed = `check: ${r.containers.size} container errors (add --force to remove damaged containers)`;
+    else if (own.length) failed = `check: ${own.length} ovlayer problem(s); \`ovlayer check --verbose\` lists them, \`ovlayer repair\` fixes them`;
+    if (failed) await writeErr(formatLine("error", failed));
+    else if (verbose) await writeErr(formatLine("info", `check: no problems in ${ctx.paths.graphRoot} (${first.own.layers} layer directories, ${first.own.mode} store)`));
+    return failed ? 1 : 0;
   },
 });
 export default cmd;

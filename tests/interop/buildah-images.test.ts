@@ -60,7 +60,7 @@ describe.skipIf(!canMount() || !hasContainersStorage() || !hasPeers())("ovlayer 
     const ctr = p.buildahOk(["from", "--pull=never", "--quiet", "--signature-policy", p.policy, img("localhost/ovl-app:2").name]);
     try {
       p.buildahOk(["mount", ctr]);
-      expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+      expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
     } finally {
       p.buildah(["rm", ctr]);
     }

@@ -116,7 +116,7 @@ done`;
     }
     // No dangling or foreign l/ link, no orphan directory, every chain as layers.json says.
     expect(storeProblems(s)).toEqual([]);
-    expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+    expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
     expect(readdirSync(join(s.graph, "overlay", "l")).sort()).toEqual(records.map((r) => readFileSync(join(s.graph, "overlay", r.id, "link"), "utf8")).sort());
     // And both tools can still build on what the other left.
     const top = records.find((r) => r.names?.includes("cs1-23"))!.id;

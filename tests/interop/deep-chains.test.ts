@@ -81,7 +81,7 @@ describe.skipIf(!canMount() || !hasContainersStorage())("chains of 128 lower lay
       });
     }
     expect(storeProblems(s)).toEqual([]);
-    expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+    expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
   }, 60_000);
 
   test("ovlayer mounts every layer of a chain containers-storage made, up to 128 lowers, with every strategy that fits", () => {

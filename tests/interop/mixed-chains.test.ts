@@ -74,7 +74,7 @@ describe.skipIf(!canMount() || !hasContainersStorage())("mixed chains of old and
       }
     }
     expect(storeProblems(s)).toEqual([]);
-    expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+    expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
   }, 60_000);
 
   for (const tool of ["containers-storage", "ovlayer"] as const) {

@@ -134,7 +134,7 @@ describe.skipIf(!enabled)("buildah, skopeo and podman after ovlayer used the sto
           expect(existsSync(join(home(), layer, "lower-layers"))).toBe(false);
           expect(s.ovOk(["mounted", layer])).toBe(`${layer} mounted`);
           expect(s.ovOk(["layers"])).toBe(s.csOk(["layers"]));
-          expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+          expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
           expect(s.ovOk(["layers"])).toMatch(new RegExp(`^${layer}\n(\t.*\n)*\tcontainer: ${ctr}$`, "m"));
           const del = s.ov(["delete-layer", layer]);
           expect(del.code).toBe(4);
@@ -212,7 +212,7 @@ describe.skipIf(!enabled)("buildah, skopeo and podman after ovlayer used the sto
       // And every layer made on the images.
       s.ovOk(["delete-layer", ...onTop.values()]);
       expect(storeProblems(s)).toEqual([]);
-      expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+      expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
       expect(JSON.parse(readFileSync(join(s.runRoot, "overlay-layers", "mountpoints.json"), "utf8"))).toEqual([]);
     }, 120_000);
 
@@ -223,7 +223,7 @@ describe.skipIf(!enabled)("buildah, skopeo and podman after ovlayer used the sto
     beforeAll(() => {
       s.ovOk(["repair"]);
       expect(storeProblems(s)).toEqual([]);
-      expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+      expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
     }, 120_000);
 
     peersStillWork("after repair");
@@ -251,7 +251,7 @@ describe.skipIf(!enabled)("buildah, skopeo and podman after ovlayer used the sto
       // Without --drop-legacy-links the store stays readable by the old tools.
       expect(isSymlinkFree(s)).toBe(false);
       expect(storeProblems(s)).toEqual([]);
-      expect(s.ov(["check"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
+      expect(s.ov(["check", "--verbose"])).toMatchObject({ code: 0, stderr: expect.stringContaining("no problems") });
       // Every layer with a parent now has lower-layers (storeProblems checked it agrees with layers.json).
       for (const r of readLayerRecords(s)) if (r.parent) expect(existsSync(join(home(), r.id, "lower-layers"))).toBe(true);
     }, 120_000);

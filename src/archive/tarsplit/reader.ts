@@ -12,7 +12,7 @@ import { decompress } from "../compress/codec.ts";
 import { Crc64 } from "./crc64.ts";
 import { cleanName, parseTarSplitLine, type TarSplitEntry } from "./format.ts";
 
-async function* lines(file: string): AsyncGenerator<string> {
+export async function* lines(file: string): AsyncGenerator<string> {
   const dec = new TextDecoder();
   let rest = "";
   const stream = decompress(Bun.file(file).stream() as ReadableStream<Uint8Array>, "gzip");

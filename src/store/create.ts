@@ -21,6 +21,11 @@ import { nowNanos } from "./lockfile.ts";
 import { ensureStoreDirs, updateLayers, type LayerTxn } from "./layer-store.ts";
 import { linkMode } from "./mode.ts";
 import type { StorePaths } from "./paths.ts";
+import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
+import { sameMap } from "../archive/apply/idmap-parse.ts";
+import { layerStack } from "../archive/layer-target.ts";
+import { shiftCopy } from "./shift-copy.ts";
+import { log } from "../log.ts";
 
 export interface CreateLayerRequest {
   id?: string;
@@ -29,6 +34,9 @@ export interface CreateLayerRequest {
   parent?: string;
   readonly?: boolean;
   mountLabel?: string;
+  /** The layer's ID maps (absent or empty: the host's). */
+  uidmap?: IdMapEntry[];
+  gidmap?: IdMapEntry[];
 }
 
 /** Checks the request against the records; returns the new record (not yet added). */
@@ -61,6 +69,8 @@ export function planLayerRecord(records: readonly LayerRecord[], req: CreateLaye
     rec.parent = parent.id;
   }
   if (req.mountLabel) rec.mountlabel = req.mountLabel;
+  if (req.uidmap?.length) rec.uidmap = req.uidmap;
+  if (req.gidmap?.length) rec.gidmap = req.gidmap;
   rec.created = formatCreated(now);
   rec.flags = { [INCOMPLETE_FLAG]: true, ...(req.readonly ? { [READONLY_FLAG]: true } : {}) };
   return rec;
@@ -100,6 +110,7 @@ export async function createLayerInTxn(
   txn.save();
   try {
     createLayerDirs(paths, rec.id, rec.parent, files, legacy);
+    if (rec.parent) shiftFromParent(paths, rec, findLayer(txn.records, rec.parent)!);
     if (fill) await fill(rec, txn);
   } catch (e) {
     // A failed undo is reported after the original error, never instead of it.
@@ -115,4 +126,17 @@ export async function createLayerInTxn(
   clearFlag(rec, INCOMPLETE_FLAG);
   txn.save();
   return rec;
+}
+
+/**
+ * A child whose ID maps differ from its parent's gets the parent's contents
+ * copied into its diff1, shifted to its own maps, as upstream does when it
+ * does not use idmapped mounts.
+ */
+function shiftFromParent(paths: StorePaths, rec: LayerRecord, parent: LayerRecord): void {
+  const from = mapperFor(parent);
+  const to = mapperFor(rec);
+  if (sameMap(from.uids, to.uids) && sameMap(from.gids, to.gids)) return;
+  const s = shiftCopy(layerStack(paths, parent), `${paths.diff(rec.id)}1`, from, to, rec.id);
+  log.debug(`layer ${rec.id}: ${s.entries} entries of parent ${parent.id} copied into diff1, shifted to the layer's ID maps`);
 }

@@ -26,6 +26,8 @@ import { sameMap } from "../archive/apply/idmap-parse.ts";
 import { layerStack } from "../archive/layer-target.ts";
 import { shiftCopy } from "./shift-copy.ts";
 import { log } from "../log.ts";
+import { chmodSync, chownSync, statSync, type Stats } from "node:fs";
+import { sysError } from "../errors.ts";
 
 export interface CreateLayerRequest {
   id?: string;
@@ -37,6 +39,11 @@ export interface CreateLayerRequest {
   /** The layer's ID maps (absent or empty: the host's). */
   uidmap?: IdMapEntry[];
   gidmap?: IdMapEntry[];
+  /**
+   * The fill step writes diff1 itself (a mapped copy of another layer,
+   * mapped-layer.ts): the parent's view is not copied in.
+   */
+  fillsDiff1?: boolean;
 }
 
 /** Checks the request against the records; returns the new record (not yet added). */
@@ -110,7 +117,8 @@ export async function createLayerInTxn(
   txn.save();
   try {
     createLayerDirs(paths, rec.id, rec.parent, files, legacy);
-    if (rec.parent) shiftFromParent(paths, rec, findLayer(txn.records, rec.parent)!);
+    if (rec.parent && !req.fillsDiff1) shiftFromParent(paths, rec, findLayer(txn.records, rec.parent)!);
+    ownDiffByMappedRoot(paths, rec);
     if (fill) await fill(rec, txn);
   } catch (e) {
     // A failed undo is reported after the original error, never instead of it.
@@ -139,4 +147,33 @@ function shiftFromParent(paths: StorePaths, rec: LayerRecord, parent: LayerRecor
   if (sameMap(from.uids, to.uids) && sameMap(from.gids, to.gids)) return;
   const s = shiftCopy(layerStack(paths, parent), `${paths.diff(rec.id)}1`, from, to, rec.id);
   log.debug(`layer ${rec.id}: ${s.entries} entries of parent ${parent.id} copied into diff1, shifted to the layer's ID maps`);
+}
+
+/**
+ * A layer with ID maps has its diff directory owned by the host IDs of its
+ * container root, as upstream makes it; when diff1 holds a shifted copy,
+ * by diff1's owner (the shifted owner of the parent's root).
+ */
+export function ownDiffByMappedRoot(paths: StorePaths, rec: LayerRecord): void {
+  const ids = mapperFor(rec);
+  const diff = paths.diff(rec.id);
+  const diff1 = statOrNull(`${diff}1`);
+  if (ids.identity && !diff1) return;
+  try {
+    const [uid, gid] = diff1 ? [diff1.uid, diff1.gid] : ids.toHost(0, 0, `layer ${rec.id}`);
+    const mode = statSync(diff).mode & 0o7777;
+    chownSync(diff, uid, gid);
+    chmodSync(diff, mode); // chown may clear setgid
+  } catch (e) {
+    if (e instanceof OvError) throw e;
+    throw sysError(`Cannot give the diff directory of layer ${rec.id} to its mapped root`, e);
+  }
+}
+
+function statOrNull(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
 }

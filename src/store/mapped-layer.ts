@@ -14,7 +14,7 @@ import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import { sameMap } from "../archive/apply/idmap-parse.ts";
 import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, S_IFDIR } from "../archive/export/fs-info.ts";
 import { layerStack } from "../archive/layer-target.ts";
-import { createLayerInTxn } from "./create.ts";
+import { createLayerInTxn, ownDiffByMappedRoot } from "./create.ts";
 import type { ImageRecord } from "./images-json.ts";
 import type { LayerRecord } from "./layers-json.ts";
 import type { LayerTxn } from "./layer-store.ts";
@@ -44,11 +44,12 @@ export async function topLayerFor(paths: StorePaths, ltxn: LayerTxn, img: ImageR
     const rec = ltxn.records.find((r) => r.id === id);
     if (rec && matches(rec, uidmap, gidmap)) return rec.id;
   }
-  const req = { ...(top.parent ? { parent: top.parent } : {}), uidmap, gidmap };
+  const req = { ...(top.parent ? { parent: top.parent } : {}), uidmap, gidmap, fillsDiff1: true };
   const rec = await createLayerInTxn(paths, ltxn, req, (rec) => {
     const diff1 = `${paths.diff(rec.id)}1`;
     shiftCopy(layerStack(paths, top), diff1, mapperFor(top), mapperFor(rec), rec.id);
     copyHiding(paths.diff(top.id), diff1, "");
+    ownDiffByMappedRoot(paths, rec);
     for (const f of COPIED_FIELDS) if (top[f] !== undefined) rec[f] = top[f];
     const ts = paths.tarSplit(top.id);
     try {

@@ -8,7 +8,10 @@
  * gives back the same tarball. Owns the new layer's diff1 and tar-split file.
  */
 import { copyFileSync, existsSync, readdirSync } from "node:fs";
-import { sysError } from "../errors.ts";
+import { OvError, sysError } from "../errors.ts";
+import { updateImages } from "./image-store.ts";
+import { readLayers, updateLayers } from "./layer-store.ts";
+import { requireRecord } from "./lookup.ts";
 import { AT_FDCWD, lsetxattr, mknodat } from "../sys/libc.ts";
 import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import { sameMap } from "../archive/apply/idmap-parse.ts";
@@ -76,4 +79,27 @@ function copyHiding(src: string, dest: string, rel: string): void {
       copyHiding(src, dest, r);
     }
   }
+}
+
+/**
+ * The layer `mount --ro IMAGE` mounts: the image's top layer with the host's
+ * ID maps (a mapped copy is made when the top layer has maps), as upstream's
+ * MountImage. Takes layers.lock, then images.lock.
+ * @throws {OvError} not-found when the image or its top layer is gone.
+ */
+export async function hostTopLayer(paths: StorePaths, imageId: string, topId: string): Promise<string> {
+  // Most top layers have no maps: no write lock for them.
+  const top = readLayers(paths).find((r) => r.id === topId);
+  if (top && mapperFor(top).identity) return topId;
+  return updateLayers(paths, (ltxn) =>
+    updateImages(paths, async (itxn) => {
+      const img = requireRecord(itxn.records, imageId, "image", "mount image");
+      const top = ltxn.records.find((r) => r.id === img.layer);
+      if (!top) throw new OvError("not-found", `Cannot mount image ${img.id}: its top layer ${img.layer ?? ""} is not known`);
+      const before = img["mapped-layers"]?.length ?? 0;
+      const id = await topLayerFor(paths, ltxn, img, top, [], []);
+      if ((img["mapped-layers"]?.length ?? 0) !== before) itxn.save();
+      return id;
+    }),
+  );
 }

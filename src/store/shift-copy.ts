@@ -20,13 +20,15 @@ export interface ShiftCopyStats {
 }
 
 /** Moves ids from one mapping to another (host -> container -> host). */
-export function idShifter(from: IdMapper, to: IdMapper, what: string): { pair(uid: number, gid: number): [number, number]; one(id: number, kind: "UID" | "GID"): number } {
+export function idShifter(from: IdMapper, to: IdMapper, layer: string): { pair(uid: number, gid: number, path: string): [number, number]; one(id: number, kind: "UID" | "GID", path: string): number } {
   return {
-    pair(uid, gid) {
+    pair(uid, gid, path) {
+      const what = `${layer}: ${path}`;
       const [cu, cg] = from.toContainer(uid, gid, what);
       return to.toHost(cu, cg, what);
     },
-    one(id, kind) {
+    one(id, kind, path) {
+      const what = `${layer}: ${path}`;
       if (kind === "UID") return to.toHost(from.toContainer(id, 0, what)[0], 0, what)[0];
       return to.toHost(0, from.toContainer(0, id, what)[1], what)[1];
     },
@@ -80,13 +82,13 @@ function copyEntry(e: MergedEntry, dest: string, shift: Shift, links: Map<string
     if (err instanceof OvError) throw err;
     throw sysError(`Cannot copy ${where} of the parent into ${dest}`, err);
   }
-  const [uid, gid] = shift.pair(Number(e.st.uid), Number(e.st.gid));
+  const [uid, gid] = shift.pair(Number(e.st.uid), Number(e.st.gid), where);
   lchown(dest, uid, gid);
   for (const name of llistxattr(e.real)) {
     if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")) continue;
     const value = lgetxattr(e.real, name);
     if (value === null) continue;
-    lsetxattr(dest, name, isIdXattr(name) ? shiftXattr(name, value, shift.one, `${where}:`) : value);
+    lsetxattr(dest, name, isIdXattr(name) ? shiftXattr(name, value, (id, kind) => shift.one(id, kind, `${where} ${name}`), where) : value);
   }
   // chown clears set-id bits: the mode goes on after it.
   if (type !== S_IFLNK) chmodSync(dest, mode);

@@ -64,6 +64,8 @@ export function planContainerRecord(containers: readonly ContainerRecord[], req:
   const rec: ContainerRecord = { id, image: imageId, layer: layerId };
   if (names.length) rec.names = names;
   if (req.metadata) rec.metadata = req.metadata;
+  if (req.uidmap?.length) rec.uidmap = req.uidmap.map((m) => ({ ...m }));
+  if (req.gidmap?.length) rec.gidmap = req.gidmap.map((m) => ({ ...m }));
   rec.created = formatCreated(now);
   // Upstream always records the SELinux labels it chose (empty without SELinux).
   rec.flags = { MountLabel: "", ProcessLabel: "", ...(req.volatile ? { [VOLATILE_FLAG]: true } : {}) };

@@ -95,7 +95,7 @@ export async function hostTopLayer(paths: StorePaths, imageId: string, topId: st
     updateImages(paths, async (itxn) => {
       const img = requireRecord(itxn.records, imageId, "image", "mount image");
       const top = ltxn.records.find((r) => r.id === img.layer);
-      if (!top) throw new OvError("not-found", `Cannot mount image ${img.id}: its top layer ${img.layer ?? ""} is not known`);
+      if (!top) throw new OvError("not-found", `Cannot mount image ${img.id}: its top layer ${JSON.stringify(img.layer ?? "")} is not known`);
       const before = img["mapped-layers"]?.length ?? 0;
       const id = await topLayerFor(paths, ltxn, img, top, [], []);
       if ((img["mapped-layers"]?.length ?? 0) !== before) itxn.save();

@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { readChain } from "../store/chain.ts";
+import { withExtraDiffs } from "../store/diff-n.ts";
 import { requireCompleteLayer, type LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { mapperFor, type IdMapper } from "./apply/idmap.ts";
@@ -26,7 +27,7 @@ export interface DiffTarget {
 /** The diff directories of a layer and its lowers, uppermost first. */
 export function layerStack(paths: StorePaths, layer: LayerRecord): string[] {
   const chain = readChain(paths, layer.id, { action: "compare", ...(layer.parent ? { parent: layer.parent } : {}) });
-  return [paths.diff(layer.id), ...chain.lowers.map((l) => l.diff)];
+  return withExtraDiffs([paths.diff(layer.id), ...chain.lowers.map((l) => l.diff)]);
 }
 
 /**

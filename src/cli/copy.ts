@@ -12,6 +12,9 @@
 import { realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineCommand } from "./define.ts";
+import { mapperFor } from "../archive/apply/idmap.ts";
+import { readLayers } from "../store/layer-store.ts";
+import { findLayer } from "../store/layers-json.ts";
 import { hostTarball, IdMapper, importTarball, spoolTarball, opaqueXattrFor } from "../archive/layer.ts";
 import { OvError, sysError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -44,6 +47,13 @@ class Mounts {
       }
     }
   }
+}
+
+/** The ID maps of a copy's source or target layer (none for the host). */
+function layerIds(ctx: Ctx, layer: string | undefined): IdMapper {
+  if (layer === undefined) return new IdMapper();
+  const rec = findLayer(readLayers(ctx.paths), layer);
+  return rec ? mapperFor(rec) : new IdMapper();
 }
 
 /** A source's absolute path; inside a layer, checked to stay in its mount. */
@@ -91,7 +101,8 @@ const cmd = defineCommand({
           throw sysError(`Cannot copy ${src}`, e);
         }
         const name = copyDestName(targetPath, src, isDir);
-        const input = await spoolTarball(hostTarball(src, { name, what: src, ...(chown ? { chown } : {}) }), `the copy of ${src}`);
+        const srcIds = layerIds(ctx, spec.layer);
+        const input = await spoolTarball(hostTarball(src, { name, what: src, ids: srcIds, ...(chown ? { chown } : {}) }), `the copy of ${src}`);
         try {
           const s = await importTarball({
             fd: input.fd,
@@ -99,7 +110,7 @@ const cmd = defineCommand({
             root,
             layerId: target.layer ?? "host",
             opaqueXattr: opaqueXattrFor(ctx.options.overlay.mountOptions),
-            ids: new IdMapper(),
+            ids: layerIds(ctx, target.layer),
           });
           log.debug(`copied ${src} to ${root === "/" ? "/" : root + "/"}${name}: ${s.entries} entries`);
         } finally {

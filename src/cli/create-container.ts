@@ -1,11 +1,11 @@
 import { defineCommand } from "./define.ts";
-import { OvError } from "../errors.ts";
 import { createContainer } from "../store/containers.ts";
 import { orderContainer } from "../store/containers-json.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { metadataArg, metadataArgs } from "./create-image.ts";
 import { out, toJson } from "./output.ts";
+import { idMapArgs, idMapsFrom } from "./idmap-args.ts";
 import { printCreated } from "./record-format.ts";
 
 const cmd = defineCommand({
@@ -17,27 +17,20 @@ const cmd = defineCommand({
     name: { type: "string", alias: ["n"], description: "Container name (repeatable)" },
     id: { type: "string", alias: ["i"], description: "Container ID (64 hex chars are generated when absent)" },
     volatile: { type: "boolean", alias: [], description: "Mark as volatile (mounted with overlay's volatile option)" },
-    hostuidmap: { type: "boolean", alias: [], description: "Force host UID map (the only mapping ovlayer supports)" },
-    hostgidmap: { type: "boolean", alias: [], description: "Force host GID map (the only mapping ovlayer supports)" },
-    uidmap: { type: "string", alias: [], description: "UID map (not supported: refused)" },
-    gidmap: { type: "string", alias: [], description: "GID map (not supported: refused)" },
-    subuidmap: { type: "string", alias: [], description: "subuid UID map (not supported: refused)" },
-    subgidmap: { type: "string", alias: [], description: "subgid GID map (not supported: refused)" },
+    ...idMapArgs,
     image: { type: "positional", required: false, description: "Image ID or name, or \"\" for a container from no image" },
   },
   async run({ rawArgs }) {
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [image] = expectPositionals(ctx.args, "create-container", 1, 1, "one image ID or name (\"\" for none)");
-    for (const f of ["uidmap", "gidmap", "subuidmap", "subgidmap"]) {
-      if (lastValue(ctx.args, f)) throw new OvError("unsupported", `create-container --${f}: ovlayer does not support ID-mapped containers`);
-    }
     const rec = await createContainer(ctx.paths, {
       id: lastValue(ctx.args, "id"),
       names: allValues(ctx.args, "name"),
       image: image!,
       metadata: metadataArg(ctx.args),
       volatile: boolFlag(ctx.args, "volatile"),
+      ...idMapsFrom(ctx.args),
     });
     if (ctx.json) out(toJson(orderContainer(rec)));
     else printCreated(rec);

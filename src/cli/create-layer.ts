@@ -8,6 +8,7 @@ import type { Ctx } from "./context.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue, type ScannedArgs } from "./args.ts";
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
+import { idMapArgs, idMapsFrom } from "./idmap-args.ts";
 
 /** Flags shared by create-layer and import-layer. */
 export const createArgs = {
@@ -17,6 +18,7 @@ export const createArgs = {
   name: { type: "string", alias: ["n"], description: "Layer name (repeatable)" },
   readonly: { type: "boolean", alias: ["r"], description: "Mark as read-only: it will always be mounted read-only" },
   label: { type: "string", alias: ["l"], description: "Mount label (SELinux context)" },
+  ...idMapArgs,
   parent: { type: "positional", required: false, description: "Parent layer ID or name" },
 } satisfies ArgsDef;
 
@@ -29,6 +31,7 @@ export function createRequest(args: ScannedArgs, parent: string | undefined): Cr
     parent: parent === "" ? undefined : parent,
     readonly: boolFlag(args, "readonly"),
     mountLabel: lastValue(args, "label"),
+    ...idMapsFrom(args),
   };
 }
 

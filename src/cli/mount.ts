@@ -1,3 +1,4 @@
+import { hostTopLayer } from "../store/mapped-layer.ts";
 import { defineCommand } from "./define.ts";
 import { mountLayer } from "../mount/layer-mount.ts";
 import { mountTarget } from "../store/mount-target.ts";
@@ -28,7 +29,8 @@ const cmd = defineCommand({
       async (ref) => {
         const readOnly = boolFlag(ctx.args, "ro");
         const t = mountTarget(ctx.paths, ref, readOnly);
-        const r = await mountLayer(ctx.paths, ctx.options, t.layer, { options: t.volatile ? ["volatile", ...options] : options, readOnly, ...(label ? { label } : {}) });
+        const layer = t.image ? await hostTopLayer(ctx.paths, t.image, t.layer) : t.layer;
+        const r = await mountLayer(ctx.paths, ctx.options, layer, { options: t.volatile ? ["volatile", ...options] : options, readOnly, ...(label ? { label } : {}) });
         results.push({ id: ref, mountpoint: r.path, error: "" });
         if (!ctx.json) out(r.path);
       },

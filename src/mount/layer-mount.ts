@@ -28,6 +28,7 @@ import { chooseStrategies, planMount, type Strategy } from "./plan.ts";
 import { assumedKernel, selinuxEnabled } from "./probe.ts";
 import { makeHomePrivate } from "./propagation.ts";
 import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
+import { extraDiffs, withExtraDiffs } from "../store/diff-n.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -119,7 +120,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
         work: paths.work(rec.id),
         merged,
         empty: paths.empty(rec.id),
-        lowers: chain.lowers.map((l) => l.diff),
+        lowers: [...extraDiffs(paths.diff(rec.id)), ...withExtraDiffs(chain.lowers.map((l) => l.diff))],
         readOnly: Boolean(mo.readOnly) || wantsReadOnly(options) || isReadOnlyLayer(rec),
         options,
         ...(label && selinuxEnabled() ? { label } : {}),

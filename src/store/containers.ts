@@ -26,6 +26,8 @@ import { updateLayers } from "./layer-store.ts";
 import { nowNanos } from "./lockfile.ts";
 import { findRecord, requireRecord } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
+import type { IdMapEntry } from "../archive/apply/idmap.ts";
+import { topLayerFor } from "./mapped-layer.ts";
 
 export interface CreateContainerRequest {
   id?: string;
@@ -36,6 +38,9 @@ export interface CreateContainerRequest {
   layerId?: string;
   metadata?: string;
   volatile?: boolean;
+  /** The container's ID maps (empty: the host's). */
+  uidmap?: IdMapEntry[];
+  gidmap?: IdMapEntry[];
 }
 
 /** The new container record (not yet added), its layer already known. Pure but for the ID. */
@@ -59,6 +64,8 @@ export function planContainerRecord(containers: readonly ContainerRecord[], req:
   const rec: ContainerRecord = { id, image: imageId, layer: layerId };
   if (names.length) rec.names = names;
   if (req.metadata) rec.metadata = req.metadata;
+  if (req.uidmap?.length) rec.uidmap = req.uidmap.map((m) => ({ ...m }));
+  if (req.gidmap?.length) rec.gidmap = req.gidmap.map((m) => ({ ...m }));
   rec.created = formatCreated(now);
   // Upstream always records the SELinux labels it chose (empty without SELinux).
   rec.flags = { MountLabel: "", ProcessLabel: "", ...(req.volatile ? { [VOLATILE_FLAG]: true } : {}) };
@@ -77,11 +84,17 @@ export function createContainer(paths: StorePaths, req: CreateContainerRequest):
         const img = requireRecord(itxn.records, req.image, "image", "create a container from image");
         imageId = img.id;
         parent = img.layer || undefined;
+        const top = parent ? ltxn.records.find((r) => r.id === parent) : undefined;
+        if (top) {
+          const before = img["mapped-layers"]?.length ?? 0;
+          parent = await topLayerFor(paths, ltxn, img, top, req.uidmap ?? [], req.gidmap ?? []);
+          if ((img["mapped-layers"]?.length ?? 0) !== before) itxn.save();
+        }
       }
       return updateContainers(paths, async (ctxn) => {
         // Check the container's ID and names before its layer is made.
         planContainerRecord(ctxn.records, req, imageId, "", 0n);
-        const layer = await createLayerInTxn(paths, ltxn, { ...(req.layerId ? { id: req.layerId } : {}), ...(parent ? { parent } : {}) });
+        const layer = await createLayerInTxn(paths, ltxn, { ...(req.layerId ? { id: req.layerId } : {}), ...(parent ? { parent } : {}), uidmap: req.uidmap ?? [], gidmap: req.gidmap ?? [] });
         const rec = planContainerRecord(ctxn.records, req, imageId, layer.id, nowNanos());
         ctxn.records.push(rec);
         ctxn.save();

@@ -5,7 +5,7 @@
  * containers-storage recognise and clean up), then the directory is made,
  * then the flag is cleared.
  */
-import { OvError, rollback } from "../errors.ts";
+import { OvError, rollback, sysError } from "../errors.ts";
 import { generateId, validateId, validateName } from "./ids.ts";
 import {
   clearFlag,
@@ -22,6 +22,12 @@ import { ensureStoreDirs, updateLayers, type LayerTxn } from "./layer-store.ts";
 import { linkMode } from "./mode.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
+import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
+import { sameMap } from "../archive/apply/idmap-parse.ts";
+import { layerStack } from "../archive/layer-target.ts";
+import { shiftCopy } from "./shift-copy.ts";
+import { log } from "../log.ts";
+import { chmodSync, chownSync, statSync, type Stats } from "node:fs";
 
 export interface CreateLayerRequest {
   id?: string;
@@ -30,6 +36,14 @@ export interface CreateLayerRequest {
   parent?: string;
   readonly?: boolean;
   mountLabel?: string;
+  /** The layer's ID maps (absent or empty: the host's). */
+  uidmap?: IdMapEntry[];
+  gidmap?: IdMapEntry[];
+  /**
+   * The fill step writes diff1 itself (a mapped copy of another layer,
+   * mapped-layer.ts): the parent's view is not copied in.
+   */
+  fillsDiff1?: boolean;
 }
 
 /** Checks the request against the records; returns the new record (not yet added). */
@@ -62,6 +76,8 @@ export function planLayerRecord(records: readonly LayerRecord[], req: CreateLaye
     rec.parent = parent.id;
   }
   if (req.mountLabel) rec.mountlabel = req.mountLabel;
+  if (req.uidmap?.length) rec.uidmap = req.uidmap;
+  if (req.gidmap?.length) rec.gidmap = req.gidmap;
   rec.created = formatCreated(now);
   rec.flags = { [INCOMPLETE_FLAG]: true, ...(req.readonly ? { [READONLY_FLAG]: true } : {}) };
   return rec;
@@ -101,6 +117,8 @@ export async function createLayerInTxn(
   txn.save();
   try {
     createLayerDirs(paths, rec.id, rec.parent, files, legacy);
+    if (rec.parent && !req.fillsDiff1) shiftFromParent(paths, rec, findLayer(txn.records, rec.parent)!);
+    ownDiffByMappedRoot(paths, rec);
     if (fill) await fill(rec, txn);
     clearFlag(rec, INCOMPLETE_FLAG);
     txn.save();
@@ -122,4 +140,46 @@ export async function createLayerInTxn(
     );
   }
   return rec;
+}
+
+/**
+ * A child whose ID maps differ from its parent's gets the parent's contents
+ * copied into its diff1, shifted to its own maps, as upstream does when it
+ * does not use idmapped mounts.
+ */
+function shiftFromParent(paths: StorePaths, rec: LayerRecord, parent: LayerRecord): void {
+  const from = mapperFor(parent);
+  const to = mapperFor(rec);
+  if (sameMap(from.uids, to.uids) && sameMap(from.gids, to.gids)) return;
+  const s = shiftCopy(layerStack(paths, parent), `${paths.diff(rec.id)}1`, from, to, rec.id);
+  log.debug(`layer ${rec.id}: ${s.entries} entries of parent ${parent.id} copied into diff1, shifted to the layer's ID maps`);
+}
+
+/**
+ * A layer with ID maps has its diff directory owned by the host IDs of its
+ * container root, as upstream makes it; when diff1 holds a shifted copy,
+ * by diff1's owner (the shifted owner of the parent's root).
+ */
+export function ownDiffByMappedRoot(paths: StorePaths, rec: LayerRecord): void {
+  const ids = mapperFor(rec);
+  const diff = paths.diff(rec.id);
+  const diff1 = statOrNull(`${diff}1`);
+  if (ids.identity && !diff1) return;
+  try {
+    const [uid, gid] = diff1 ? [diff1.uid, diff1.gid] : ids.toHost(0, 0, `layer ${rec.id}`);
+    const mode = statSync(diff).mode & 0o7777;
+    chownSync(diff, uid, gid);
+    chmodSync(diff, mode); // chown may clear setgid
+  } catch (e) {
+    if (e instanceof OvError) throw e;
+    throw sysError(`Cannot give the diff directory of layer ${rec.id} to its mapped root`, e);
+  }
+}
+
+function statOrNull(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
 }

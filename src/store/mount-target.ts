@@ -17,6 +17,8 @@ import { isVolatile } from "./containers-json.ts";
 import { readContainers } from "./container-store.ts";
 import { readImages } from "./image-store.ts";
 import { findRecord } from "./lookup.ts";
+import { readLayers } from "./layer-store.ts";
+import { mapperFor } from "../archive/apply/idmap.ts";
 import type { StorePaths } from "./paths.ts";
 
 export interface MountTarget {
@@ -25,13 +27,15 @@ export interface MountTarget {
   kind: "layer" | "image" | "container";
   /** A container created with --volatile: mount with overlay's "volatile". */
   volatile: boolean;
+  /** For an image: its ID (the layer to mount is its top layer with the host's ID maps, mapped-layer.ts). */
+  image?: string;
 }
 
 function imageTop(paths: StorePaths, ref: string): MountTarget | undefined {
   const img = findRecord(readImages(paths), ref, "image");
   if (!img) return undefined;
   if (!img.layer) throw new OvError("not-found", `Cannot mount image ${img.id}: it has no layers`);
-  return { layer: img.layer, kind: "image", volatile: false };
+  return { layer: img.layer, kind: "image", volatile: false, image: img.id };
 }
 
 function containerLayer(paths: StorePaths, ref: string): MountTarget | undefined {
@@ -52,5 +56,12 @@ export function unmountTargets(paths: StorePaths, ref: string): string[] {
   const c = containerLayer(paths, ref);
   if (c) return [c.layer];
   const img = findRecord(readImages(paths), ref, "image");
-  return img?.layer ? [ref, img.layer] : [ref];
+  if (!img?.layer) return [ref];
+  // The image's mount is its top layer with the host's ID maps: the top layer itself or a mapped copy.
+  const layers = readLayers(paths);
+  const hostTop = [img.layer, ...(img["mapped-layers"] ?? [])].find((id) => {
+    const rec = layers.find((l) => l.id === id);
+    return rec !== undefined && mapperFor(rec).identity;
+  });
+  return [ref, hostTop ?? img.layer];
 }

@@ -129,11 +129,11 @@ describe.skipIf(!canMount() || !hasContainersStorage())("SIGKILL at random point
   }
 
   function verify(what: string): void {
-    const c = s.ov(["check"]);
+    const c = s.ov(["check", "--verbose"]);
     if (c.code !== 0) {
       stats.repaired++;
       s.ov(["repair"]);
-      const again = s.ov(["check"]);
+      const again = s.ov(["check", "--verbose"]);
       expect({ what, code: again.code, stderr: again.stderr }).toEqual({ what, code: 0, stderr: expect.stringContaining("no problems") });
     }
     const listed = ids().sort();
@@ -169,7 +169,7 @@ describe.skipIf(!canMount() || !hasContainersStorage())("SIGKILL at random point
 
   test("the kills hit running calls, and the store ends clean with the base chain whole", () => {
     expect(stats.killed).toBe(6 * KILLS);
-    expect(s.ov(["check"]).code).toBe(0);
+    expect(s.ov(["check", "--verbose"]).code).toBe(0);
     for (const id of chain) expect(readdirSync(layerDir(id)).sort()).toEqual(expect.arrayContaining(["diff", "link", "work"]));
   });
 });

@@ -68,11 +68,11 @@ describe.skipIf(!canMount())("a full disk", () => {
           if (op[0] === "mount") expect(ov(["unmount", base]).code).toBe(0);
           else expect({ what, layers: layerIds() }).toEqual({ what, layers: [...before, firstLine(r.stdout)].sort() });
         }
-        const c = ov(["check"]);
+        const c = ov(["check", "--verbose"]);
         if (c.code !== 0) {
           seen.repaired++;
           ov(["repair"]);
-          const again = ov(["check"]);
+          const again = ov(["check", "--verbose"]);
           expect({ what, code: again.code, stderr: again.stderr }).toEqual({ what, code: 0, stderr: expect.stringContaining("no problems") });
         }
       }

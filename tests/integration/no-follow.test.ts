@@ -157,7 +157,7 @@ describe.skipIf(!canMount())("nothing is followed out of the store", () => {
         expect(mountsUnder(st.outside)).toEqual([]);
         expect(tree(st.outside)).toEqual(before);
         // check names the same path with its code.
-        const chk = st.s.ov(["check"]);
+        const chk = st.s.ov(["check", "--verbose"]);
         expect(chk.code).toBe(1);
         expect(chk.stdout + chk.stderr).toMatch(new RegExp(`(dir-symlink|diff-missing|lower-link-bad|lower-missing-layer)[^\\n]*${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
       });
@@ -174,7 +174,7 @@ describe.skipIf(!canMount())("nothing is followed out of the store", () => {
     const d = st.s.ov(["delete-layer", st.top]);
     expect(d.code).toBe(5);
     expect(d.stderr).toContain(`${home} is a symlink`);
-    const chk = st.s.ov(["check"]);
+    const chk = st.s.ov(["check", "--verbose"]);
     expect(chk.code).toBe(1);
     expect(chk.stdout).toContain(`dir-symlink: ${home}: is a symlink to ${JSON.stringify(join(st.outside, "overlay"))}`);
     expect(st.s.ov(["repair"]).code).toBe(1);
@@ -188,7 +188,7 @@ describe.skipIf(!canMount())("nothing is followed out of the store", () => {
     const c = st.s.ov(["create-layer", st.top]);
     expect(c.code).toBe(5);
     expect(c.stderr).toContain(`${l} is a symlink`);
-    const chk = st.s.ov(["check"]);
+    const chk = st.s.ov(["check", "--verbose"]);
     expect(chk.code).toBe(1);
     expect(chk.stdout).toContain(`dir-symlink: ${l}: is a symlink`);
     const r = st.s.ov(["repair"]);
@@ -208,7 +208,7 @@ describe.skipIf(!canMount())("nothing is followed out of the store", () => {
     expect(r.code).toBe(1);
     expect(tree(st.outside)).toEqual(before);
     expect(existsSync(join(st.s.graph, "overlay", "l", lid))).toBe(true);
-    expect(st.s.ov(["check"]).stdout).toContain(`dir-symlink: ${dir}:`);
+    expect(st.s.ov(["check", "--verbose"]).stdout).toContain(`dir-symlink: ${dir}:`);
   });
 
   test("applydiff refuses a symlinked diff dir and writes nothing outside", () => {

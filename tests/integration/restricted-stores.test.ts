@@ -104,7 +104,7 @@ describe.skipIf(!canMount() || !hasCommand("setpriv"))("a caller without write a
         expect({ verb: v.argv.join(" "), code: r.code }).toEqual({ verb: v.argv.join(" "), code: v.kind === "read" ? 0 : 7 });
       }
       expect(asNobody(["layers", "-q"]).stdout.split("\n").filter(Boolean).sort()).toEqual([base, top].sort());
-      expect(asNobody(["check"]).stderr).toContain("no problems");
+      expect(asNobody(["check", "--verbose"]).stderr).toContain("no problems");
       expect(fingerprint(s.graph)).toBe(before);
     } finally {
       run(["chmod", "-R", "go-rwx", s.graph]);
@@ -139,7 +139,7 @@ describe.skipIf(!canMount())("a read-only store", () => {
     expect(onRo(["layers", "-q"]).stdout.split("\n").filter(Boolean).sort()).toEqual([base, top].sort());
     expect(onRo(["layer", "base"]).code).toBe(0);
     expect(onRo(["exists", base, top]).code).toBe(0);
-    const c = onRo(["check"]);
+    const c = onRo(["check", "--verbose"]);
     expect({ code: c.code, stderr: c.stderr }).toEqual({ code: 0, stderr: expect.stringContaining("no problems") });
   });
 

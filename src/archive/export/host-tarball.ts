@@ -19,6 +19,8 @@ export interface HostTarOptions {
   chown?: { uid: number; gid: number };
   /** For messages. */
   what: string;
+  /** The ID maps of the layer `src` is in: its host IDs go into the tarball as container IDs. */
+  ids?: IdMapper;
 }
 
 /** Archive name of `child` under `prefix` (pure). */
@@ -34,7 +36,7 @@ export function joinName(prefix: string, child: string): string {
 export function* hostTarball(src: string, opts: HostTarOptions): Generator<Uint8Array> {
   const st = lstatOrNull(src);
   if (!st) throw new OvError("not-found", `Cannot copy ${src}: no such file or directory`);
-  const ctx: DiskWriteContext = { ids: new IdMapper(), layerId: opts.what, links: new Map() };
+  const ctx: DiskWriteContext = { ids: opts.ids ?? new IdMapper(), layerId: opts.what, links: new Map() };
   const ch = new Chunker();
   function* entry(path: string, name: string, s: BigIntStats): Generator<Uint8Array> {
     if (name !== "") {

@@ -5,13 +5,14 @@
  *
  * Each codec declares its fields and their types; this module checks them,
  * rejects duplicate IDs and (where the file has names) duplicate names, and
- * bounds the nesting depth of the text before JSON.parse sees it, so a
- * 100,000-deep unknown field cannot make every later write overflow the
- * stack. Every refusal is a "corrupt" OvError (exit 5) naming the file and
+ * bounds the nesting depth of every field that may nest (walked without
+ * recursion after JSON.parse, which takes any depth), so a 100,000-deep
+ * unknown field cannot make every later write overflow the stack. Every refusal is a "corrupt" OvError (exit 5) naming the file and
  * the entry. `null` is accepted for every field but `id`, as Go's decoder
  * reads it (the zero value); such a field is dropped.
  */
 import { OvError } from "../errors.ts";
+import { quoteArg } from "../quote.ts";
 
 export type FieldType =
   | "string"
@@ -41,26 +42,25 @@ export interface RecordSchema {
 /** Deepest nesting of arrays/objects accepted in a store file (upstream's records need 3). */
 export const MAX_DEPTH = 64;
 
-/** The nesting depth of JSON text, scanning strings correctly; stops counting past `limit`. */
-export function jsonDepth(text: string, limit = MAX_DEPTH): number {
-  let depth = 0;
+/**
+ * The nesting depth of a parsed JSON value (1 for an empty array or object,
+ * 0 for a scalar), walked with an explicit stack; stops past `limit`.
+ * JSON.parse itself takes any depth, but writing such a value back (and
+ * every recursive walk) would overflow the stack, so depth is bounded here.
+ */
+export function valueDepth(v: unknown, limit = MAX_DEPTH): number {
+  if (typeof v !== "object" || v === null) return 0;
   let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-      continue;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (d > max) {
+      max = d;
+      if (max > limit) return max;
     }
-    if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
-      depth++;
-      if (depth > max) {
-        max = depth;
-        if (max > limit) return max;
-      }
-    } else if (c === 93 || c === 125) depth--;
+    for (const c of Array.isArray(x) ? x : Object.values(x as object)) {
+      if (typeof c === "object" && c !== null) stack.push([c, d + 1]);
+    }
   }
   return max;
 }
@@ -111,7 +111,6 @@ function corrupt(schema: RecordSchema, message: string): OvError {
  */
 export function decodeRecords<R extends { id: string }>(text: string, file: string, schema: RecordSchema): R[] {
   if (text.trim() === "") return [];
-  if (jsonDepth(text) > MAX_DEPTH) throw corrupt(schema, `${file}: JSON nested deeper than ${MAX_DEPTH} levels (a ${schema.what} record needs at most 4)`);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -119,33 +118,44 @@ export function decodeRecords<R extends { id: string }>(text: string, file: stri
     throw corrupt(schema, `${file} does not parse as JSON: ${(e as Error).message}`);
   }
   if (!Array.isArray(data)) throw corrupt(schema, `${file}: expected a JSON array of ${schema.what} records, found ${typeName(data)}`);
+  const types = new Map(Object.entries(schema.fields));
   const ids = new Map<string, number>();
   const names = new Map<string, number>();
   const n = data.length;
-  data.forEach((r, i) => {
-    const where = `${file}: entry ${i + 1} of ${n}`;
-    if (!isPlainObject(r)) throw corrupt(schema, `${where} is ${typeName(r)}, not an object`);
-    if (typeof r.id !== "string" || r.id === "") throw corrupt(schema, `${where} has no string "id"`);
-    const label = `${where} (${schema.what} ${JSON.stringify(r.id)})`;
-    for (const [field, type] of Object.entries(schema.fields)) {
-      if (field === "id" || !(field in r)) continue;
-      const v = r[field];
-      if (v === null) {
-        delete r[field];
-        continue;
+  for (let i = 0; i < n; i++) {
+    const r: unknown = data[i];
+    const where = () => `${file}: entry ${i + 1} of ${n}`;
+    if (!isPlainObject(r)) throw corrupt(schema, `${where()} is ${typeName(r)}, not an object`);
+    if (typeof r.id !== "string" || r.id === "") throw corrupt(schema, `${where()} has no string "id"`);
+    const label = () => `${where()} (${schema.what} ${quoteArg(r.id as string)})`;
+    // One pass over the record's own keys (a handful), not over the schema's.
+    for (const key in r) {
+      if (key === "id") continue;
+      const v = r[key];
+      const type = types.get(key);
+      if (type !== undefined) {
+        if (v === null) {
+          delete r[key];
+          continue;
+        }
+        if (!hasType(v, type)) throw corrupt(schema, `${label()}: ${JSON.stringify(key)} must be ${type}, found ${typeName(v)}`);
+        if (type !== "object" && type !== "object[]") continue;
       }
-      if (!hasType(v, type)) throw corrupt(schema, `${label}: ${JSON.stringify(field)} must be ${type}, found ${typeName(v)}`);
+      // Fields that may nest (objects, and any the schema does not know): a record sits at depth 2 of the file.
+      if (typeof v === "object" && v !== null && valueDepth(v, MAX_DEPTH - 2) > MAX_DEPTH - 2) {
+        throw corrupt(schema, `${label()}: ${quoteArg(key)} is nested deeper than ${MAX_DEPTH} levels in all (a ${schema.what} record needs at most 4)`);
+      }
     }
     const prev = ids.get(r.id);
-    if (prev !== undefined) throw corrupt(schema, `${label}: the same ID as entry ${prev}`);
+    if (prev !== undefined) throw corrupt(schema, `${label()}: the same ID as entry ${prev}`);
     ids.set(r.id, i + 1);
     if (schema.uniqueNames && Array.isArray(r.names)) {
       for (const name of r.names as string[]) {
         const owner = names.get(name);
-        if (owner !== undefined) throw corrupt(schema, `${label}: the name ${JSON.stringify(name)} is also entry ${owner}'s`);
+        if (owner !== undefined) throw corrupt(schema, `${label()}: the name ${quoteArg(name)} is also entry ${owner}'s`);
         names.set(name, i + 1);
       }
     }
-  });
+  }
   return data as R[];
 }

@@ -8,7 +8,7 @@ import { OvError } from "../../src/errors.ts";
 import { applyNameOp, addToHistory, moveNames } from "../../src/store/any-kind.ts";
 import { bigDataBaseName, noteBigData, sha256Digest } from "../../src/store/big-data.ts";
 import { formatContainersJson, parseContainersJson } from "../../src/store/containers-json.ts";
-import { jsonDepth } from "../../src/store/decode.ts";
+import { valueDepth } from "../../src/store/decode.ts";
 import { formatImagesJson, imageDigests, parseImagesJson, recomputeDigest, type ImageRecord } from "../../src/store/images-json.ts";
 import { layersToRemove, planImageRecord, validateDigest } from "../../src/store/images.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "../../src/store/layers-json.ts";
@@ -48,12 +48,17 @@ describe("decodeRecords() through the four codecs", () => {
     expect(corruptMessage(() => parseContainersJson(two, "c.json"))).toContain('entry 2 of 2 (container "b"): the name "x" is also entry 1\'s');
     expect(corruptMessage(() => parseImagesJson(two, "i.json"))).toContain('(image "b")');
   });
-  test("a 100,000-deep unknown field is refused before JSON.parse, without a stack overflow", () => {
+  test("a 100,000-deep unknown field is refused without a stack overflow, naming the field", () => {
     const deep = '[{"id":"a","x":' + "[".repeat(100_000) + "]".repeat(100_000) + "}]";
-    expect(corruptMessage(() => parseLayersJson(deep, "f"))).toContain("nested deeper than 64 levels");
+    expect(corruptMessage(() => parseLayersJson(deep, "f"))).toContain('"x" is nested deeper than 64 levels');
+    const flags = '[{"id":"a","flags":{"k":' + "[".repeat(70) + "]".repeat(70) + "}}]";
+    expect(corruptMessage(() => parseLayersJson(flags, "f"))).toContain('"flags" is nested deeper than 64 levels');
   });
-  test("brackets inside strings do not count as nesting", () => {
-    expect(jsonDepth('[{"id":"[[[[\\"{{{{"}]')).toBe(2);
+  test("valueDepth() counts parsed nesting, not brackets inside strings, and stops past its limit", () => {
+    expect(valueDepth(JSON.parse('[{"id":"[[[[\\"{{{{"}]'))).toBe(2);
+    expect(valueDepth("x")).toBe(0);
+    expect(valueDepth({ a: [{ b: [] }] })).toBe(4);
+    expect(valueDepth(JSON.parse("[".repeat(1000) + "]".repeat(1000)), 10)).toBe(11);
   });
   test("wrong types in images.json and containers.json name the field", () => {
     expect(corruptMessage(() => parseImagesJson('[{"id":"i","big-data-sizes":{"m":"5"}}]', "f"))).toContain('"big-data-sizes" must be map<number>, found object');

@@ -15,6 +15,7 @@ import { Chunker } from "../src/archive/tar/chunks.ts";
 import { writeTarball } from "../src/archive/export/diff-output.ts";
 import { END_OF_ARCHIVE, encodeHeaders, paddingFor } from "../src/archive/tar/writer.ts";
 import type { CompressionName } from "../src/archive/compress/detect.ts";
+import { prng } from "../tests/helpers/prng.ts";
 
 export interface TarballOptions {
   /** Approximate total of file content, in bytes (default 300 MiB). */
@@ -35,17 +36,6 @@ export interface TarballStats {
   contentBytes: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const POOL_SIZE = 4 << 20;
 

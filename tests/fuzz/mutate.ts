@@ -4,17 +4,13 @@
  * or octal lengths written over digits. Deterministic for a seed (Rng).
  */
 
-/** A small deterministic PRNG (mulberry32). */
+import { prng } from "../helpers/prng.ts";
+
+/** A small deterministic PRNG (mulberry32, tests/helpers/prng.ts) with helpers for mutations. */
 export class Rng {
-  private s: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = prng(seed);
   }
   /** An integer in [0, n). */
   int(n: number): number {

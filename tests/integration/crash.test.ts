@@ -16,22 +16,12 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { isMountPoint } from "../../src/mount/mountinfo.ts";
 import { canMount, firstLine, hasContainersStorage, OVLAYER, tempStore, type TempStore } from "../helpers/store.ts";
+import { prng as rng } from "../helpers/prng.ts";
 
 const SEED = Number(process.env.OVL_CRASH_SEED ?? 20261201);
 const KILLS = Number(process.env.OVL_CRASH_KILLS ?? 20);
 const MAX_EXTRAS = 5;
 
-/** mulberry32: a small seeded generator, so a failing run can be repeated. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Verb = "create-layer" | "import-layer" | "delete" | "mount" | "repair" | "migrate";
 

@@ -17,18 +17,8 @@ import { buildView, diskResolver, evalLower, evalLowerLayers, resolvedIds } from
 import { readChain } from "../../src/store/chain.ts";
 import { formatLayersJson, type LayerRecord } from "../../src/store/layers-json.ts";
 import { StorePaths } from "../../src/store/paths.ts";
+import { prng } from "../helpers/prng.ts";
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Gen {
   rnd: () => number;

@@ -9,32 +9,12 @@ import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, sta
 import { join } from "node:path";
 import { lgetxattr, lsetxattr } from "../../src/sys/libc.ts";
 import { canMount, firstLine, hasContainersStorage, tempStore, type TempStore } from "../helpers/store.ts";
+import { acl, capV3 } from "../helpers/xattr-values.ts";
 
 const haveRoot = canMount();
 const csAvailable = haveRoot && hasContainersStorage();
 const U = 100000;
 const G = 200000;
-
-function acl(entries: [number, number, number][]): Uint8Array {
-  const b = new Uint8Array(4 + 8 * entries.length);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, 2, true);
-  entries.forEach(([tag, perm, id], i) => {
-    v.setUint16(4 + 8 * i, tag, true);
-    v.setUint16(6 + 8 * i, perm, true);
-    v.setUint32(8 + 8 * i, id, true);
-  });
-  return b;
-}
-
-function capV3(rootid: number): Uint8Array {
-  const b = new Uint8Array(24);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, 0x03000001, true);
-  v.setUint32(4, 1 << 13, true); // CAP_NET_BIND_SERVICE
-  v.setUint32(20, rootid, true);
-  return b;
-}
 
 const owner = (p: string) => {
   const st = lstatSync(p);

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { parseIdMap, sameMap, subordinateMap } from "../../src/archive/apply/idmap-parse.ts";
 import { isIdXattr, shiftXattr } from "../../src/archive/apply/xattr-shift.ts";
 import { OvError } from "../../src/errors.ts";
+import { acl, capV3 } from "../helpers/xattr-values.ts";
 
 describe("parseIdMap", () => {
   test("reads containerID:hostID:size ranges, comma-separated and from repeated flags", () => {
@@ -54,19 +55,6 @@ test("sameMap compares ranges in order", () => {
   expect(sameMap(a, [])).toBe(false);
   expect(sameMap([], [])).toBe(true);
 });
-
-/** An ACL xattr value: version 2, then {tag, perm, id} entries. */
-function acl(entries: [number, number, number][]): Uint8Array {
-  const b = new Uint8Array(4 + 8 * entries.length);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, 2, true);
-  entries.forEach(([tag, perm, id], i) => {
-    v.setUint16(4 + 8 * i, tag, true);
-    v.setUint16(6 + 8 * i, perm, true);
-    v.setUint32(8 + 8 * i, id, true);
-  });
-  return b;
-}
 
 describe("shiftXattr", () => {
   const shift = (id: number, kind: "UID" | "GID") => (kind === "UID" ? id + 1000 : id + 2000);

@@ -11,6 +11,7 @@ import { clip, quoteArg } from "../quote.ts";
 export const globalArgs = {
   graph: { type: "string", alias: ["g"], description: "Root of the storage tree" },
   run: { type: "string", alias: ["R"], description: "Root of the runtime state tree" },
+  "image-store": { type: "string", alias: [], description: "Root of the separate image store" },
   "storage-driver": { type: "string", alias: ["s"], description: "Storage driver to use (only overlay) ($STORAGE_DRIVER)" },
   "storage-opt": { type: "string", alias: [], description: "Set a storage driver option KEY=VALUE (repeatable) ($STORAGE_OPTS)" },
   debug: { type: "boolean", alias: ["D"], description: "Print debugging information on stderr" },

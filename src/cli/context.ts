@@ -6,7 +6,8 @@ import type { ArgsDef, CommandDef } from "citty";
 import { loadStorageConf } from "../config/storage-conf.ts";
 import { resolveStoreOptions, type StoreOptions } from "../config/options.ts";
 import { log, setDebug } from "../log.ts";
-import { StorePaths } from "../store/paths.ts";
+import type { StorePaths } from "../store/paths.ts";
+import { storePathsFor } from "../store/store-set.ts";
 import { tempInstances } from "../store/temp-dirs.ts";
 import { allValues, boolFlag, globalArgs, lastValue, scanArgs, type ScannedArgs } from "./args.ts";
 import { out } from "./output.ts";
@@ -75,9 +76,10 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
     graph: merged(args, "graph"),
     run: merged(args, "run"),
     storageDriver: merged(args, "storage-driver"),
+    imageStore: merged(args, "image-store"),
     storageOpts: [...allValues(rootArgs, "storage-opt"), ...allValues(args, "storage-opt")],
   });
-  const paths = new StorePaths(options.graphRoot, options.runRoot);
+  const paths = storePathsFor(options);
   // `check`, `--dry-run` and `version` promise to change nothing: no recovery there.
   if (!CHANGE_NOTHING.has(verb) && !boolFlag(args, "dry-run")) await recoverStaleTemp(paths);
   return {

@@ -3,6 +3,7 @@ import { defineCommand } from "./define.ts";
 import { log } from "../log.ts";
 import { prepareHome } from "../mount/propagation.ts";
 import { realSys } from "../mount/syscalls.ts";
+import { readOnlyLayerStore } from "../store/store-set.ts";
 import { createLayer, type CreateLayerRequest } from "../store/create.ts";
 import type { Ctx } from "./context.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue, type ScannedArgs } from "./args.ts";
@@ -53,8 +54,11 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [parent] = expectPositionals(ctx.args, "create-layer", 0, 1, "at most one parent layer");
-    prepareStoreHome(ctx);
-    const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent));
+    const req = createRequest(ctx.args, parent);
+    // With a split image store a read-only layer goes there (store-set.ts).
+    const target = req.readonly ? readOnlyLayerStore(ctx.paths) : ctx.paths;
+    prepareStoreHome({ ...ctx, paths: target });
+    const rec = await createLayer(target, req);
     printLayerCreated(rec, ctx.json);
     return 0;
   },

@@ -3,6 +3,7 @@
  * `images`/`images-by-digest`/`containers` lists, `image`/`container`
  * detail blocks, and what `create-image`/`create-container` print.
  */
+import { isFromReadOnlyStore } from "../store/store-set.ts";
 import type { ContainerRecord } from "../store/containers-json.ts";
 import { imageDigests, type ImageRecord } from "../store/images-json.ts";
 import { out } from "./output.ts";
@@ -31,6 +32,8 @@ export function printImageDetail(img: ImageRecord, size: number | string): void 
   for (const d of imageDigests(img)) out(`Digest: ${d}`);
   for (const n of img["big-data-names"] ?? []) out(`Data: ${n}`);
   out(typeof size === "number" ? `Size: ${size}` : `Size unknown: ${size}`);
+  // An image of a read-only additional store (store-set.ts).
+  if (isFromReadOnlyStore(img)) out("Read Only: true");
 }
 
 export function printContainerEntry(c: ContainerRecord): void {

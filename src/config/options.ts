@@ -2,8 +2,10 @@
  * The effective store options: storage.conf, then $STORAGE_DRIVER /
  * $STORAGE_OPTS, then command-line flags (last wins). Pure.
  */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { OvError } from "../errors.ts";
+import { OvError, describeCause, errCode } from "../errors.ts";
+import { log } from "../log.ts";
 import type { StorageConf } from "./storage-conf.ts";
 import { clip, quoteArg } from "../quote.ts";
 
@@ -17,6 +19,8 @@ export interface OverlayOptions {
   mountStrategy?: MountStrategyName;
   /** overlay.mount_program: a FUSE helper ovlayer cannot use. */
   mountProgram?: string;
+  /** overlay.imagestore / overlay.additionalimagestore: read-only additional image stores, absolute, in order. */
+  imageStores: string[];
 }
 
 export interface StoreOptions {
@@ -24,6 +28,8 @@ export interface StoreOptions {
   runRoot: string;
   driver: string;
   overlay: OverlayOptions;
+  /** The split image store (--image-store, storage.conf `imagestore`): images and read-only layers live there. */
+  imageStore?: string;
   /** Where the settings came from, for `status` and `--debug`. */
   confFile?: string;
 }
@@ -36,8 +42,6 @@ const ACCEPTED_IGNORED = new Set([
   "override_kernel_check",
   "size",
   "inodes",
-  "imagestore",
-  "additionalimagestore",
   "ignore_chown_errors",
   "force_mask",
   "use_composefs",
@@ -56,14 +60,19 @@ function parseBool(key: string, v: string): boolean {
  * @throws {OvError} usage on a malformed or unknown key.
  */
 export function applyStorageOpts(base: OverlayOptions, opts: readonly string[]): OverlayOptions {
-  const o: OverlayOptions = { ...base, mountOptions: [...base.mountOptions] };
+  const o: OverlayOptions = { ...base, mountOptions: [...base.mountOptions], imageStores: [...base.imageStores] };
   for (const opt of opts) {
     const eq = opt.indexOf("=");
     if (eq <= 0) throw new OvError("usage", `Storage option ${quoteArg(opt)} is not KEY=VALUE`);
     const rawKey = opt.slice(0, eq).trim();
     const value = opt.slice(eq + 1).trim();
-    const key = rawKey.toLowerCase().replace(/^overlay2?\./, "");
+    // As upstream's ParseDriverOption: "DRIVER.KEY" or ".KEY" or "KEY".
+    const key = rawKey.toLowerCase().replace(/^(overlay2?)?\./, "");
     switch (key) {
+      case "imagestore":
+      case "additionalimagestore":
+        o.imageStores.push(...parseImageStores(rawKey, value));
+        break;
       case "mountopt":
         o.mountOptions = value.split(",").map((s) => s.trim()).filter(Boolean);
         break;
@@ -88,11 +97,40 @@ export function applyStorageOpts(base: OverlayOptions, opts: readonly string[]):
   return o;
 }
 
+/**
+ * The directories of an `imagestore=DIR[,DIR]` option, as upstream's overlay
+ * driver checks them: absolute (cleaned), directories; "" is none. A missing
+ * one is a warning (an empty store), not an error.
+ * @throws {OvError} usage naming the directory.
+ */
+export function parseImageStores(rawKey: string, value: string, stat: (p: string) => { isDirectory(): boolean } = statSync): string[] {
+  if (value === "") return [];
+  return value.split(",").map((raw) => {
+    if (!raw.startsWith("/")) throw new OvError("usage", `Storage option ${clip(`${rawKey}=${value}`)}: image store path ${quoteArg(raw)} is not absolute`);
+    const dir = resolve(raw);
+    let st;
+    try {
+      st = stat(dir);
+    } catch (e) {
+      // Upstream refuses a missing one; its first command on that root made it, while ovlayer's reads create nothing.
+      if (errCode(e) === "ENOENT") {
+        log.warn(`image store ${dir} does not exist: used as an empty store`);
+        return dir;
+      }
+      throw new OvError("usage", `Storage option ${clip(`${rawKey}=${value}`)}: cannot stat image store directory ${dir}: ${describeCause(e)}`, { cause: e });
+    }
+    if (!st.isDirectory()) throw new OvError("usage", `Storage option ${clip(`${rawKey}=${value}`)}: image store path ${dir} is not a directory`);
+    return dir;
+  });
+}
+
 export interface FlagValues {
   graph?: string;
   run?: string;
   storageDriver?: string;
   storageOpts: string[];
+  /** --image-store */
+  imageStore?: string;
 }
 
 /**
@@ -107,7 +145,7 @@ export function resolveStoreOptions(conf: StorageConf, env: Record<string, strin
   // As containers-storage does: $STORAGE_OPTS replaces the configured options,
   // and each --storage-opt is added after them (a later key wins).
   const base = env.STORAGE_OPTS ? env.STORAGE_OPTS.split(",") : conf.overlayOptions;
-  const overlay = applyStorageOpts({ mountOptions: [], skipMountHome: false }, [...base, ...flags.storageOpts]);
+  const overlay = applyStorageOpts({ mountOptions: [], skipMountHome: false, imageStores: [] }, [...base, ...flags.storageOpts]);
   const opts: StoreOptions = {
     graphRoot: flags.graph ?? conf.graphRoot ?? DEFAULT_GRAPH_ROOT,
     runRoot: flags.run ?? conf.runRoot ?? DEFAULT_RUN_ROOT,
@@ -115,6 +153,8 @@ export function resolveStoreOptions(conf: StorageConf, env: Record<string, strin
     overlay,
   };
   if (conf.file) opts.confFile = conf.file;
+  const imageStore = flags.imageStore ?? conf.imageStore;
+  if (imageStore) opts.imageStore = imageStore;
   // A relative root is taken from the current directory, as containers-storage
   // does (filepath.Abs): scripts pass `--graph ./root` (upstream's abs.bats).
   for (const [k, v] of [["graph root", opts.graphRoot], ["run root", opts.runRoot]] as const) {
@@ -123,5 +163,11 @@ export function resolveStoreOptions(conf: StorageConf, env: Record<string, strin
   // process.cwd() is a getcwd(2): only asked for when a root is relative.
   if (!opts.graphRoot.startsWith("/")) opts.graphRoot = resolve(cwd ?? process.cwd(), opts.graphRoot);
   if (!opts.runRoot.startsWith("/")) opts.runRoot = resolve(cwd ?? process.cwd(), opts.runRoot);
+  if (opts.imageStore !== undefined) {
+    opts.imageStore = resolve(cwd ?? process.cwd(), opts.imageStore);
+    if (opts.imageStore === resolve(opts.graphRoot)) {
+      throw new OvError("usage", `The image store ${opts.imageStore} must either be not set or be different from the graph root`);
+    }
+  }
   return opts;
 }

@@ -12,6 +12,8 @@ export interface StorageConf {
   driver?: string;
   graphRoot?: string;
   runRoot?: string;
+  /** `[storage] imagestore`: the split image store. */
+  imageStore?: string;
   /** `[storage.options.overlay]` keys as `overlay.KEY=VALUE` options. */
   overlayOptions: string[];
 }
@@ -46,7 +48,17 @@ export function parseStorageConf(text: string, file: string): StorageConf {
   if (driver) conf.driver = driver;
   if (graphRoot) conf.graphRoot = graphRoot;
   if (runRoot) conf.runRoot = runRoot;
+  const imageStore = str(storage.imagestore, file, "storage.imagestore");
+  if (imageStore) conf.imageStore = imageStore;
   const options = (storage.options ?? {}) as Record<string, unknown>;
+  // As upstream: each additional image store becomes a driver option `imagestore=DIR`.
+  const additional = options.additionalimagestores;
+  if (additional !== undefined) {
+    if (!Array.isArray(additional) || additional.some((a) => typeof a !== "string")) {
+      throw new OvError("usage", `${file}: storage.options.additionalimagestores must be a list of strings`);
+    }
+    for (const dir of additional as string[]) conf.overlayOptions.push(`overlay.imagestore=${dir}`);
+  }
   const overlay = (options.overlay ?? {}) as Record<string, unknown>;
   // Older files put mountopt directly under [storage.options].
   const mountopt = str(overlay.mountopt, file, "storage.options.overlay.mountopt") ?? str(options.mountopt, file, "storage.options.mountopt");

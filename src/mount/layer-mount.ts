@@ -29,6 +29,7 @@ import { assumedKernel, selinuxEnabled } from "./probe.ts";
 import { makeHomePrivate } from "./propagation.ts";
 import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
 import { extraDiffs, withExtraDiffs } from "../store/diff-n.ts";
+import { isFromReadOnlyStore, storeOf } from "../store/store-set.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -96,6 +97,12 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
   return withLayersRead(paths, async (records) => {
     const rec = requireLayer(records, ref, "mount");
     requireComplete(rec, "mount");
+    if (isFromReadOnlyStore(rec)) {
+      // Upstream mounts such a layer read-only at RR/overlay/<ID>/merged; ovlayer does not yet.
+      throw new OvError("unsupported", `Cannot mount layer ${rec.id}: it lives in the read-only image store ${storeOf(rec, paths).graphRoot}`, {
+        hint: "mount a container or a layer created on it in the read-write store",
+      });
+    }
     if (store.overlay.mountProgram) {
       throw new OvError("unsupported", `Cannot mount layer ${rec.id}: the store is configured with mount_program ${store.overlay.mountProgram} (fuse-overlayfs), which ovlayer does not use`);
     }
@@ -130,7 +137,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const strategies = chooseStrategies(plan, kernel, store.overlay.mountStrategy);
       if (!req.readOnly) requireWritable(paths.layer(rec.id), rec.id);
       // Every dir is opened beneath the graph root, following no symlink, before anything is mounted or written.
-      const root = StoreRoot.open(paths.graphRoot, `mount layer ${rec.id}`);
+      const root = StoreRoot.open(paths.graphRoot, `mount layer ${rec.id}`, paths.roots);
       try {
         // The home first (it is bind-mounted onto itself below), then every dir through that bind
         // mount: a dir opened before it would be the covered one, and a mount on it invisible.

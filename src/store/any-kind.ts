@@ -2,7 +2,8 @@
  * What applies to a layer, an image or a container alike, resolved as
  * upstream's Lookup does: a layer first, then an image, then a container
  * (each by ID, name or unique ID prefix). Names and metadata are changed
- * under the lock of the file that holds the record; write paths take
+ * under the lock of the file that holds the record (an image of another image
+ * store is first copied into the primary one, pull-up.ts); write paths take
  * layers.lock, then images.lock, then containers.lock, as upstream does.
  */
 import { OvError } from "../errors.ts";
@@ -12,6 +13,7 @@ import { readImages, updateImages } from "./image-store.ts";
 import { readLayers, updateLayers } from "./layer-store.ts";
 import { findRecord, type Named } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
+import { pullUpImage } from "./pull-up.ts";
 
 export type Kind = "layer" | "image" | "container";
 
@@ -80,7 +82,8 @@ export async function updateNames(paths: StorePaths, ref: string, given: readonl
   });
   if (onLayer) return onLayer;
   const onImage = await updateImages(paths, (txn) => {
-    const rec = findRecord(txn.records, ref, "image");
+    // An image of another image store is copied into this one first, as upstream does (pull-up.ts).
+    const rec = findRecord(txn.records, ref, "image") ?? pullUpImage(paths, txn, ref);
     if (!rec) return undefined;
     if (op !== "remove") given.forEach((n) => validateRecordName(n, "image"));
     const names = applyNameOp(rec.names ?? [], given, op);

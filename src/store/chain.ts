@@ -8,6 +8,7 @@
  * not recreated.
  */
 import { lstatSync, readlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { entryOf, evalChain, linkLookup, type ChainFacts, type ChainRead, type ChainSource, type LayerPresence, type LinkResolver } from "./chain-eval.ts";
 import { readFileState } from "./file-state.ts";
@@ -60,12 +61,15 @@ export function diskFacts(paths: StorePaths): ChainFacts {
 
 /** `l/<LID>` resolved through the symlink on disk. */
 export function diskLinkResolver(paths: StorePaths): LinkResolver {
-  let linkDir: "dir" | "other" | "missing" | undefined;
+  const linkDirs = new Map<string, "dir" | "other" | "missing">();
   return (lid) => {
+    // The store's own l/ first, then the other stores' (paths.ts): an ID found there is looked up in the stores only.
     const link = paths.linkPath(lid);
+    const dir = dirname(link);
     // R/overlay/l must be a real directory: a symlink there is not followed (check sees no links in it either).
-    linkDir ??= lstatKind(paths.linkDir, `Cannot stat ${paths.linkDir}`);
-    if (linkDir !== "dir") return linkLookup(link, undefined);
+    let kind = linkDirs.get(dir);
+    if (kind === undefined) linkDirs.set(dir, (kind = lstatKind(dir, `Cannot stat ${dir}`)));
+    if (kind !== "dir") return linkLookup(link, undefined);
     let target: string | null | undefined;
     try {
       target = readlinkSync(link);

@@ -18,7 +18,8 @@ import {
 } from "./layers-json.ts";
 import { createLayerDirs, planChildLowers, removeLayer } from "./layout.ts";
 import { nowNanos } from "./lockfile.ts";
-import { ensureStoreDirs, updateLayers, type LayerTxn } from "./layer-store.ts";
+import { ensureStoreDirs, readOtherLayers, updateLayers, type LayerTxn } from "./layer-store.ts";
+import { mergeById } from "./store-set.ts";
 import { linkMode } from "./mode.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
@@ -111,13 +112,16 @@ export async function createLayerInTxn(
 ): Promise<LayerRecord> {
   const legacy = linkMode(paths) === "legacy-compatible";
   ensureStoreDirs(paths, legacy);
-  const rec = planLayerRecord(txn.records, req, nowNanos());
-  const files = rec.parent ? planChildLowers(paths, rec.parent, legacy, findLayer(txn.records, rec.parent)?.parent) : {};
+  // The other stores' layers are parents and taken IDs too (never changed: only txn.records is saved).
+  const known = mergeById(txn.records, readOtherLayers(paths));
+  const rec = planLayerRecord(known, req, nowNanos());
+  const parent = rec.parent ? findLayer(known, rec.parent) : undefined;
+  const files = rec.parent ? planChildLowers(paths, rec.parent, legacy, parent?.parent) : {};
   txn.records.push(rec);
   txn.save();
   try {
     createLayerDirs(paths, rec.id, rec.parent, files, legacy);
-    if (rec.parent && !req.fillsDiff1) shiftFromParent(paths, rec, findLayer(txn.records, rec.parent)!);
+    if (parent && !req.fillsDiff1) shiftFromParent(paths, rec, parent);
     ownDiffByMappedRoot(paths, rec);
     if (fill) await fill(rec, txn);
     clearFlag(rec, INCOMPLETE_FLAG);

@@ -5,14 +5,27 @@
 import { readRecords, updateRecords, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatImagesJson, parseImagesJson, type ImageRecord } from "./images-json.ts";
 import type { StorePaths } from "./paths.ts";
+import { mergeById, otherImageSources, tagRecords } from "./store-set.ts";
 
 export function imagesFile(paths: StorePaths): JsonFileSpec<ImageRecord> {
   return { file: paths.imagesJson, lock: paths.imagesLock, codec: { parse: parseImagesJson, format: formatImagesJson } };
 }
 
-/** The image records, under the read lock (no lock when the store has none yet). */
+/**
+ * The image records, under the read lock (no lock when the store has none
+ * yet), then those of the other image stores (store-set.ts), each under its
+ * own read lock; a read-only store's records are marked read-only.
+ */
 export function readImages(paths: StorePaths): ImageRecord[] {
-  return readRecords(imagesFile(paths));
+  return mergeById(readRecords(imagesFile(paths)), readOtherImages(paths));
+}
+
+/** The images of the other image stores only (the graph root's when split, the additional stores'). */
+export function readOtherImages(paths: StorePaths): ImageRecord[] {
+  if (!paths.multiStore) return [];
+  const all: ImageRecord[] = [];
+  for (const src of otherImageSources(paths)) all.push(...tagRecords(readRecords({ ...imagesFile(src.paths), readOnly: src.readOnly }), src));
+  return all;
 }
 
 export type ImageTxn = RecordTxn<ImageRecord>;

@@ -15,7 +15,8 @@ import { generateId, validateId, validateRecordName } from "./ids.ts";
 import { recomputeDigest, type ImageRecord } from "./images-json.ts";
 import { updateImages } from "./image-store.ts";
 import { findLayer, formatCreated, type LayerRecord } from "./layers-json.ts";
-import { updateLayers, withLayersRead } from "./layer-store.ts";
+import { updateLayers, withLayersRead, type LayerTxn } from "./layer-store.ts";
+import { otherImageSources } from "./store-set.ts";
 import { nowNanos } from "./lockfile.ts";
 import { findRecord, requireRecord } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
@@ -138,10 +139,22 @@ export function layersToRemove(img: ImageRecord, images: readonly ImageRecord[],
  * @throws {OvError} not-found "image not known", conflict "image used by <container>".
  */
 export function deleteImage(paths: StorePaths, ref: string, commit: boolean, hooks: DeleteHooks): Promise<string[]> {
-  return updateLayers(paths, (ltxn) =>
-    updateImages(paths, async (itxn) => {
+  // With a split image store, the graph root's images are deleted there too (upstream's rwImageStores).
+  const imageStores = paths.imageStore ? [paths, otherImageSources(paths)[0]!.paths] : [paths];
+  return updateLayers(paths, async (ltxn) => {
+    for (const at of imageStores) {
+      const r = await deleteImageAt(paths, at, ltxn, ref, commit, hooks);
+      if (r) return r;
+    }
+    throw new OvError("not-found", `Cannot delete image ${JSON.stringify(ref)}: image not known`);
+  });
+}
+
+/** deleteImage() in the image store `at`; undefined when it has no such image. */
+function deleteImageAt(paths: StorePaths, at: StorePaths, ltxn: LayerTxn, ref: string, commit: boolean, hooks: DeleteHooks): Promise<string[] | undefined> {
+  return updateImages(at, async (itxn) => {
       const img = findRecord(itxn.records, ref, "image");
-      if (!img) throw new OvError("not-found", `Cannot delete image ${JSON.stringify(ref)}: image not known`);
+      if (!img) return undefined;
       // containers.lock is taken last, for writing, as upstream's writeToAllStores does.
       return updateContainers(paths, async (ctxn) => {
         const user = ctxn.records.find((c) => c.image === img.id);
@@ -150,15 +163,15 @@ export function deleteImage(paths: StorePaths, ref: string, commit: boolean, hoo
         if (!commit) return doomed;
         itxn.records = itxn.records.filter((i) => i !== img);
         itxn.save();
-        rmSync(paths.imageDataDir(img.id), { recursive: true, force: true });
+        rmSync(at.imageDataDir(img.id), { recursive: true, force: true });
+        // A layer of another store (read-only) is listed, as upstream lists it, but never deleted.
         for (const id of doomed) {
           const rec = ltxn.records.find((l) => l.id === id);
           if (rec) await deleteLayerInTxn(paths, ltxn, rec, hooks);
         }
         return doomed;
       });
-    }),
-  );
+  });
 }
 
 /** Deletes image `ref`'s record and data only (`delete`, no safety checks, as upstream). */

@@ -40,6 +40,8 @@ export interface JsonFileSpec<R> {
   mode?: number;
   /** Mode of the directory made for it when missing (0700). */
   dirMode?: number;
+  /** The file of a read-only store: its lock is opened read-only, never created (lockfile.ts). */
+  readOnly?: boolean;
 }
 
 /** Loads the records without locking: the caller holds the lock, or knows there is none. */
@@ -56,7 +58,7 @@ export function loadRecords<R>(spec: JsonFileSpec<R>): R[] {
 
 /** The records, read under the read lock (no lock when the lock file does not exist yet). */
 export function readRecords<R>(spec: JsonFileSpec<R>): R[] {
-  return withReadLockIfPresent(spec.lock, () => loadRecords(spec));
+  return withReadLockIfPresent(spec.lock, () => loadRecords(spec), { readOnly: spec.readOnly === true });
 }
 
 /**
@@ -69,7 +71,7 @@ export async function withRecordsRead<R, T>(
   opts: { createLock?: boolean } = {},
 ): Promise<T> {
   if (!opts.createLock && !existsSync(spec.lock)) return await fn(loadRecords(spec));
-  const lock = new LockFile(spec.lock);
+  const lock = new LockFile(spec.lock, { readOnly: spec.readOnly === true });
   lock.lock("read");
   try {
     return await fn(loadRecords(spec));

@@ -14,6 +14,7 @@ import { loadRecords, readRecords, updateRecords, withRecordsRead, type JsonFile
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
 import type { StorePaths } from "./paths.ts";
 import { refuseSymlinkedDir } from "./safe-open.ts";
+import { mergeById, otherLayerSources, tagRecords } from "./store-set.ts";
 
 export function layersFile(paths: StorePaths): JsonFileSpec<LayerRecord> {
   return { file: paths.layersJson, lock: paths.layersLock, codec: { parse: parseLayersJson, format: formatLayersJson } };
@@ -23,21 +24,37 @@ export function loadLayers(paths: StorePaths): LayerRecord[] {
   return loadRecords(layersFile(paths));
 }
 
-/** Reads layers.json under the read lock. */
+/**
+ * Reads layers.json under the read lock, then the other stores' (store-set.ts),
+ * each under its own read lock: the graph root's records first, a read-only
+ * store's marked read-only.
+ */
 export function readLayers(paths: StorePaths): LayerRecord[] {
-  return readRecords(layersFile(paths));
+  return mergeById(readRecords(layersFile(paths)), readOtherLayers(paths));
+}
+
+/** The layers of the split image store and the additional stores (not the graph root's), each read under its read lock. */
+export function readOtherLayers(paths: StorePaths): LayerRecord[] {
+  if (!paths.multiStore) return [];
+  const all: LayerRecord[] = [];
+  for (const src of otherLayerSources(paths)) {
+    all.push(...tagRecords(readRecords({ ...layersFile(src.paths), readOnly: src.readOnly }), src));
+  }
+  return all;
 }
 
 /**
  * Runs `fn` with layers.json loaded under the read lock, held until `fn`'s
  * promise settles, so no other tool deletes or changes a layer while it is
  * read or mounted (containers-storage holds its layer store lock the same way).
+ * The other stores' records are added (read under their own read locks,
+ * released before `fn` runs: their files are never changed by us).
  * A store without a lock file is read without locking (reads never create
  * files) unless `createLock` is set: mount and unmount create it, as they
  * create the rest of the run state.
  */
 export function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]) => T | Promise<T>, opts: { createLock?: boolean } = {}): Promise<T> {
-  return withRecordsRead(layersFile(paths), fn, opts);
+  return withRecordsRead(layersFile(paths), (records) => fn(mergeById(records, readOtherLayers(paths))), opts);
 }
 
 /**

@@ -12,6 +12,7 @@ import { findRecord } from "./lookup.ts";
 import { decodeRecords, type RecordSchema } from "./decode.ts";
 import { goJson } from "./go-json.ts";
 import { quoteArg } from "../quote.ts";
+import { isFromReadOnlyStore } from "./store-set.ts";
 
 /** One layer record. Unknown fields are allowed and preserved. */
 export interface LayerRecord {
@@ -168,8 +169,9 @@ export function requireComplete(r: LayerRecord, verb: string): void {
   }
 }
 
+/** Created `--readonly`, or read from a read-only additional store (store-set.ts). */
 export function isReadOnlyLayer(r: LayerRecord): boolean {
-  return r.flags?.[READONLY_FLAG] === true;
+  return r.flags?.[READONLY_FLAG] === true || isFromReadOnlyStore(r);
 }
 
 export function setFlag(r: LayerRecord, flag: string, value: unknown): void {

@@ -55,8 +55,12 @@ export class LockFile {
   private fd = -1;
   private mode: LockMode | null = null;
 
-  constructor(path: string) {
+  /** A lock file of a read-only store: opened read-only, never created; only read locks. */
+  readonly readOnly: boolean;
+
+  constructor(path: string, opts: { readOnly?: boolean } = {}) {
     this.path = path;
+    this.readOnly = opts.readOnly === true;
   }
 
   /**
@@ -67,6 +71,15 @@ export class LockFile {
    */
   private openFd(mode: LockMode): number {
     if (this.fd >= 0) return this.fd;
+    if (this.readOnly) {
+      if (mode === "write") throw new OvError("internal", `Write lock asked for on ${this.path}, the lock file of a read-only store`);
+      try {
+        this.fd = open(this.path, O.RDONLY, 0);
+        return this.fd;
+      } catch (e) {
+        throw sysError(`Cannot open lock file ${this.path}`, e, { path: this.path });
+      }
+    }
     try {
       this.fd = open(this.path, O.RDWR | O.CREAT, 0o644);
     } catch (e) {
@@ -148,9 +161,9 @@ export class LockFile {
  * Runs `fn` under the read lock of `path`, or with no lock at all when that
  * lock file does not exist yet: reads never create files.
  */
-export function withReadLockIfPresent<T>(path: string, fn: () => T): T {
+export function withReadLockIfPresent<T>(path: string, fn: () => T, opts: { readOnly?: boolean } = {}): T {
   if (!existsSync(path)) return fn();
-  const lock = new LockFile(path);
+  const lock = new LockFile(path, opts);
   lock.lock("read");
   try {
     return fn();

@@ -11,8 +11,16 @@
  *     <ID>/<big data>, <ID>/userdata/
  *   RR/overlay-containers/<ID>/userdata/
  *
+ * With other stores configured (store-set.ts: a split image store, read-only
+ * additional image stores), a layer's own paths are those of the first store
+ * whose overlay home holds the layer's directory, the graph root's first
+ * (upstream's overlay `dir2`); a layer found nowhere gets the graph root's.
+ * `l/<LID>` is looked up the same way. Without other stores nothing is
+ * stat'ed: the paths are only joined.
+ *
  * Only joins strings; callers validate IDs first (store/ids.ts).
  */
+import { lstatSync } from "node:fs";
 import { join } from "node:path";
 
 export const LINK_DIR = "l";
@@ -39,10 +47,23 @@ export class StorePaths {
   readonly volatileContainersJson: string;
   readonly containersLock: string;
   readonly runContainersDir: string;
+  /** The split image store (--image-store), as a store of its own, or null. */
+  readonly imageStore: StorePaths | null;
+  /** The read-only additional image stores (overlay.imagestore), in the order given. */
+  readonly additional: readonly StorePaths[];
+  /** Overlay homes searched for a layer after this one: the image store's, then the additional stores'. */
+  private readonly otherHomes: readonly string[];
 
-  constructor(graphRoot: string, runRoot: string) {
+  /**
+   * @param imageRoot the split image store: images.json and its data live there.
+   * @param additionalRoots read-only additional image stores.
+   */
+  constructor(graphRoot: string, runRoot: string, imageRoot: string | null = null, additionalRoots: readonly string[] = []) {
     this.graphRoot = graphRoot;
     this.runRoot = runRoot;
+    this.imageStore = imageRoot === null ? null : new StorePaths(imageRoot, runRoot);
+    this.additional = additionalRoots.map((r) => new StorePaths(r, runRoot));
+    this.otherHomes = [...(this.imageStore ? [this.imageStore.home] : []), ...this.additional.map((a) => a.home)];
     this.home = join(graphRoot, "overlay");
     this.linkDir = join(this.home, LINK_DIR);
     this.layersDir = join(graphRoot, "overlay-layers");
@@ -51,7 +72,7 @@ export class StorePaths {
     this.runLayersDir = join(runRoot, "overlay-layers");
     this.mountpointsJson = join(this.runLayersDir, "mountpoints.json");
     this.mountpointsLock = join(this.runLayersDir, "mountpoints.lock");
-    this.imagesDir = join(graphRoot, "overlay-images");
+    this.imagesDir = join(imageRoot ?? graphRoot, "overlay-images");
     this.imagesJson = join(this.imagesDir, "images.json");
     this.imagesLock = join(this.imagesDir, "images.lock");
     this.runImagesDir = join(runRoot, "overlay-images");
@@ -62,29 +83,45 @@ export class StorePaths {
     this.runContainersDir = join(runRoot, "overlay-containers");
   }
 
+  /** Whether other stores are configured (a split image store or additional stores). */
+  get multiStore(): boolean {
+    return this.otherHomes.length > 0;
+  }
+
+  /** Every graph root a layer may live in: this one, the image store, the additional stores. */
+  get roots(): string[] {
+    return [this.graphRoot, ...(this.imageStore ? [this.imageStore.graphRoot] : []), ...this.additional.map((a) => a.graphRoot)];
+  }
+
+  /** The overlay home holding `name` (a layer ID or `l/<LID>`): this store's first, else the first other store that has it. */
+  homeOf(name: string): string {
+    if (!this.otherHomes.length || exists(join(this.home, name))) return this.home;
+    return this.otherHomes.find((h) => exists(join(h, name))) ?? this.home;
+  }
+
   layer(id: string): string {
-    return join(this.home, id);
+    return join(this.homeOf(id), id);
   }
   diff(id: string): string {
-    return join(this.home, id, "diff");
+    return join(this.homeOf(id), id, "diff");
   }
   work(id: string): string {
-    return join(this.home, id, "work");
+    return join(this.homeOf(id), id, "work");
   }
   merged(id: string): string {
-    return join(this.home, id, "merged");
+    return join(this.homeOf(id), id, "merged");
   }
   empty(id: string): string {
-    return join(this.home, id, "empty");
+    return join(this.homeOf(id), id, "empty");
   }
   linkFile(id: string): string {
-    return join(this.home, id, "link");
+    return join(this.homeOf(id), id, "link");
   }
   lowerFile(id: string): string {
-    return join(this.home, id, LOWER_FILE);
+    return join(this.homeOf(id), id, LOWER_FILE);
   }
   lowerLayersFile(id: string): string {
-    return join(this.home, id, LOWER_LAYERS_FILE);
+    return join(this.homeOf(id), id, LOWER_LAYERS_FILE);
   }
   /** R/overlay-layers/<ID>.tar-split.gz: the headers and padding of the tarball the layer was imported from. */
   tarSplit(id: string): string {
@@ -102,8 +139,17 @@ export class StorePaths {
   containerDataDir(id: string): string {
     return join(this.containersDir, id);
   }
-  /** R/overlay/l/<LID> */
+  /** R/overlay/l/<LID> (of the first store that has it). */
   linkPath(lid: string): string {
-    return join(this.linkDir, lid);
+    return join(this.homeOf(join(LINK_DIR, lid)), LINK_DIR, lid);
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

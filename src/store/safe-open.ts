@@ -116,31 +116,49 @@ export function openBeneath(rootFd: number, root: string, rel: string, action: s
   }
 }
 
-/** An fd of the graph root, and the store dirs opened beneath it; close() closes them all. */
+/**
+ * An fd of the graph root, and the store dirs opened beneath it; close() closes them all.
+ * With other stores configured (a split image store, read-only additional
+ * stores: store-set.ts), a dir below one of their roots is opened beneath that
+ * root, the same way; a dir below none of the configured roots is refused.
+ */
 export class StoreRoot {
   readonly root: string;
   readonly fd: number;
   private readonly opened: number[] = [];
+  /** The other stores' roots, with their fds once opened. */
+  private readonly others: Map<string, number>;
 
-  private constructor(root: string, fd: number) {
+  private constructor(root: string, fd: number, others: readonly string[]) {
     this.root = root;
     this.fd = fd;
+    this.others = new Map(others.filter((o) => o !== root).map((o) => [o, -1]));
   }
 
-  /** Opens the graph root (following a symlink to it: that is the user's choice). */
-  static open(root: string, action: string): StoreRoot {
-    try {
-      return new StoreRoot(root, open(root, O.RDONLY | O.DIRECTORY));
-    } catch (e) {
-      throw sysError(`Cannot ${action}: cannot open the graph root ${root}`, e);
+  /** Opens the graph root (following a symlink to it: that is the user's choice); `others` are opened when first needed. */
+  static open(root: string, action: string, others: readonly string[] = []): StoreRoot {
+    return new StoreRoot(root, openRoot(root, action), others);
+  }
+
+  /** The configured root `abs` lies below (the longest), with its fd, or null. */
+  private rootOf(abs: string, action: string): { root: string; fd: number; rel: string } | null {
+    let best: { root: string; rel: string } | null = null;
+    for (const r of [this.root, ...this.others.keys()]) {
+      const rel = relativeToRoot(r, abs);
+      if (rel !== null && (!best || r.length > best.root.length)) best = { root: r, rel };
     }
+    if (!best) return null;
+    if (best.root === this.root) return { ...best, fd: this.fd };
+    let fd = this.others.get(best.root)!;
+    if (fd < 0) this.others.set(best.root, (fd = openRoot(best.root, action)));
+    return { ...best, fd };
   }
 
-  /** Opens `abs` (a path below the root) beneath the root fd; the fd is closed by close(). */
+  /** Opens `abs` (a path below the root, or below another configured store's) beneath that root's fd; the fd is closed by close(). */
   dir(abs: string, action: string, flags: number = O.RDONLY): number {
-    const rel = relativeToRoot(this.root, abs);
-    if (rel === null) throw new OvError("internal", `${abs} is not below the graph root ${this.root}`);
-    const fd = openBeneath(this.fd, this.root, rel, action, flags);
+    const at = this.rootOf(abs, action);
+    if (at === null) throw new OvError("corrupt", `Cannot ${action}: ${abs} is not below the graph root ${this.root} or another configured store`);
+    const fd = openBeneath(at.fd, at.root, at.rel, action, flags);
     this.opened.push(fd);
     return fd;
   }
@@ -153,11 +171,21 @@ export class StoreRoot {
   }
 
   close(): void {
-    for (const fd of [this.opened.splice(0), this.fd].flat()) {
+    const others = [...this.others.values()].filter((fd) => fd >= 0);
+    for (const k of this.others.keys()) this.others.set(k, -1);
+    for (const fd of [this.opened.splice(0), this.fd, others].flat()) {
       try {
         close(fd);
       } catch {}
     }
+  }
+}
+
+function openRoot(root: string, action: string): number {
+  try {
+    return open(root, O.RDONLY | O.DIRECTORY);
+  } catch (e) {
+    throw sysError(`Cannot ${action}: cannot open the store root ${root}`, e);
   }
 }
 

@@ -71,9 +71,9 @@ describe("store options", () => {
     expect(() => resolveStoreOptions(conf, { STORAGE_DRIVER: "btrfs" }, { storageOpts: [] })).toThrow(OvError);
   });
   test("unknown and malformed options are usage errors", () => {
-    expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false }, ["overlay.bogus=1"])).toThrow("unknown option bogus");
-    expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false }, ["novalue"])).toThrow("not KEY=VALUE");
-    expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false }, ["overlay.mount_strategy=fast"])).toThrow("direct, fd, api or auto");
+    expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false, imageStores: [] }, ["overlay.bogus=1"])).toThrow("unknown option bogus");
+    expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false, imageStores: [] }, ["novalue"])).toThrow("not KEY=VALUE");
+    expect(() => applyStorageOpts({ mountOptions: [], skipMountHome: false, imageStores: [] }, ["overlay.mount_strategy=fast"])).toThrow("direct, fd, api or auto");
   });
   test("relative roots are made absolute from the current directory", () => {
     const o = resolveStoreOptions(conf, {}, { graph: "rel/root", run: "./run/../rr", storageOpts: [] }, "/work/x");

@@ -6,7 +6,10 @@
  * words ("layer ID: layer not referenced by any images or containers"),
  * grouped by the layer, image or container they make damaged, as upstream's
  * CheckReport groups them: an image inherits its layers' errors and a
- * container its image's.
+ * container its image's. Layers and images of read-only additional stores
+ * are judged too ("read-only layer ID: ..."), but only for what can be read
+ * (data items, digests): they are never called unreferenced, and their
+ * errors are kept apart (`roLayers`, `roImages`) since repair cannot touch them.
  */
 import type { ContainerRecord } from "../store/containers-json.ts";
 import type { ImageRecord } from "../store/images-json.ts";
@@ -42,11 +45,17 @@ export interface UpstreamInput {
   /** Current time and the age an unreferenced layer must reach (ms). */
   nowMs: number;
   maxAgeMs: number;
+  /** IDs of the layers and images that come from read-only stores. */
+  readOnlyLayers?: ReadonlySet<string>;
+  readOnlyImages?: ReadonlySet<string>;
 }
 
 export interface UpstreamReport {
   layers: Map<string, string[]>;
+  /** Errors of read-only layers and images (reported, never repaired). */
+  roLayers: Map<string, string[]>;
   images: Map<string, string[]>;
+  roImages: Map<string, string[]>;
   containers: Map<string, string[]>;
   /** Parents by layer ID, and the driver's listing order (for repair's order). */
   parents: Map<string, string>;
@@ -74,9 +83,22 @@ function createdMs(r: LayerRecord): number | null {
 }
 
 export function judgeUpstream(input: UpstreamInput): UpstreamReport {
-  const report: UpstreamReport = { layers: new Map(), images: new Map(), containers: new Map(), parents: new Map(), driverOrder: new Map(), unaccounted: new Set() };
+  const report: UpstreamReport = {
+    layers: new Map(),
+    roLayers: new Map(),
+    images: new Map(),
+    roImages: new Map(),
+    containers: new Map(),
+    parents: new Map(),
+    driverOrder: new Map(),
+    unaccounted: new Set(),
+  };
+  const roLayers = input.readOnlyLayers ?? new Set<string>();
+  const roImages = input.readOnlyImages ?? new Set<string>();
   const referenced = new Map<string, boolean>();
-  const layerErr = (id: string, msg: string) => push(report.layers, id, `layer ${id}: ${msg}`);
+  const layerErr = (id: string, msg: string) =>
+    roLayers.has(id) ? push(report.roLayers, id, `read-only layer ${id}: ${msg}`) : push(report.layers, id, `layer ${id}: ${msg}`);
+  const errsOfLayer = (id: string) => [...(report.layers.get(id) ?? []), ...(report.roLayers.get(id) ?? [])];
   for (const l of input.layers) {
     if (referenced.has(l.id)) continue;
     referenced.set(l.id, false);
@@ -86,30 +108,36 @@ export function judgeUpstream(input: UpstreamInput): UpstreamReport {
     }
     for (const msg of input.contentErrors.get(l.id) ?? []) layerErr(l.id, msg);
   }
+  // Parents are looked for in every store (upstream looks only in the stores read so far,
+  // so it calls a read-only parent of a read-write layer missing).
   for (const [id, parent] of report.parents) {
-    if (parent && !referenced.has(parent)) push(report.layers, id, `layer ${parent}: ${UPSTREAM_ERRORS.layerMissing}`);
+    if (parent && !referenced.has(parent)) {
+      if (roLayers.has(id)) push(report.roLayers, id, `read-only layer ${parent}: ${UPSTREAM_ERRORS.layerMissing}`);
+      else push(report.layers, id, `layer ${parent}: ${UPSTREAM_ERRORS.layerMissing}`);
+    }
   }
   const examinedImages = new Set<string>();
   for (const img of input.images) {
     if (examinedImages.has(img.id)) continue;
     examinedImages.add(img.id);
+    const ro = roImages.has(img.id);
     const errs: string[] = [];
     for (const key of names(img["big-data-names"])) {
       const size = input.dataSize("image", img.id, key);
       const why = size === null ? UPSTREAM_ERRORS.imageDataMissing : size !== (img["big-data-sizes"]?.[key] ?? 0) ? UPSTREAM_ERRORS.imageDataSize : null;
-      if (why) errs.push(`image ${img.id}: data item ${JSON.stringify(key)}: ${why}`);
+      if (why) errs.push(`${ro ? "read-only " : ""}image ${img.id}: data item ${JSON.stringify(key)}: ${why}`);
     }
     const tops = new Set([img.layer ?? "", ...names(img["mapped-layers"])].filter((t) => t !== ""));
     for (const top of tops) {
       const seen = new Set<string>();
       for (let layer = top; layer !== "" && !seen.has(layer); layer = report.parents.get(layer) ?? "") {
         seen.add(layer);
-        if (!referenced.has(layer)) errs.push(`image ${img.id}: layer ${layer}: ${UPSTREAM_ERRORS.imageLayerMissing}`);
+        if (!referenced.has(layer)) errs.push(`${ro ? "read-only " : ""}image ${img.id}: layer ${layer}: ${UPSTREAM_ERRORS.imageLayerMissing}`);
         else referenced.set(layer, true);
-        errs.push(...(report.layers.get(layer) ?? []));
+        errs.push(...errsOfLayer(layer));
       }
     }
-    push(report.images, img.id, ...errs);
+    push(ro ? report.roImages : report.images, img.id, ...errs);
   }
   for (const c of input.containers) {
     const errs: string[] = [];
@@ -120,13 +148,13 @@ export function judgeUpstream(input: UpstreamInput): UpstreamReport {
     }
     if (c.image) {
       if (!examinedImages.has(c.image)) errs.push(`image ${c.image}: ${UPSTREAM_ERRORS.containerImageMissing}`);
-      errs.push(...(report.images.get(c.image) ?? []));
+      errs.push(...(report.images.get(c.image) ?? []), ...(report.roImages.get(c.image) ?? []));
     }
     if (c.layer) referenced.set(c.layer, true);
     push(report.containers, c.id, ...errs);
   }
   for (const l of input.layers) {
-    if (referenced.get(l.id)) continue;
+    if (referenced.get(l.id) || roLayers.has(l.id)) continue;
     const t = createdMs(l);
     if (t === null || t + input.maxAgeMs < input.nowMs) layerErr(l.id, UPSTREAM_ERRORS.unreferenced);
   }
@@ -143,7 +171,14 @@ export function judgeUpstream(input: UpstreamInput): UpstreamReport {
 /** The lines upstream's check prints: "KIND ID:" then each error indented by one space. */
 export function formatUpstream(r: UpstreamReport): string[] {
   const lines: string[] = [];
-  for (const [kind, m] of [["layer", r.layers], ["image", r.images], ["container", r.containers]] as const) {
+  const groups = [
+    ["layer", r.layers],
+    ["read-only layer", r.roLayers],
+    ["image", r.images],
+    ["read-only image", r.roImages],
+    ["container", r.containers],
+  ] as const;
+  for (const [kind, m] of groups) {
     for (const [id, errs] of m) {
       lines.push(`${kind} ${id}:`);
       for (const e of errs) lines.push(` ${e}`);
@@ -154,7 +189,7 @@ export function formatUpstream(r: UpstreamReport): string[] {
 
 /** Whether the report holds anything. */
 export function upstreamCount(r: UpstreamReport): number {
-  return r.layers.size + r.images.size + r.containers.size;
+  return r.layers.size + r.roLayers.size + r.images.size + r.roImages.size + r.containers.size;
 }
 
 /**

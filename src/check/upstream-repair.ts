@@ -55,7 +55,8 @@ export async function repairUpstream(paths: StorePaths, r: UpstreamReport, remov
   for (const id of layerRemovalOrder(r)) {
     if (removed.has(id)) continue;
     if (r.unaccounted.has(id)) await attempt(`storage layer ${id}`, () => removeLayer(paths, id));
-    else await attempt(`layer ${id}`, () => deleteLayer(paths, id, false, hooks));
+    // With upstream's DeleteLayer checks: a layer a container still uses stays (and is reported).
+    else await attempt(`layer ${id}`, () => deleteLayer(paths, id, "unmounting", hooks));
   }
   return errs;
 }

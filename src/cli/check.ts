@@ -66,7 +66,13 @@ const cmd = defineCommand({
           mode: first.own.mode,
           layers: first.own.layers,
           problems: own,
-          upstream: { layers: toObject(r.layers), images: toObject(r.images), containers: toObject(r.containers) },
+          upstream: {
+            layers: toObject(r.layers),
+            "read-only-layers": toObject(r.roLayers),
+            images: toObject(r.images),
+            "read-only-images": toObject(r.roImages),
+            containers: toObject(r.containers),
+          },
           ...(repair ? { "repair-errors": failures } : {}),
         }),
       );
@@ -75,11 +81,15 @@ const cmd = defineCommand({
       if (verbose) for (const f of own) out(formatFinding(f));
     }
     for (const f of failures) await writeErr(`${f}\n`);
-    const counts = `${r.layers.size} layer errors, ${r.images.size} image errors, ${r.containers.size} container errors`;
+    const ro = `${r.roLayers.size} read-only layer errors, `;
+    const roImages = `${r.roImages.size} read-only image errors`;
+    const counts = `${r.layers.size} layer errors, ${ro}${r.images.size} image errors, ${roImages}, ${r.containers.size} container errors`;
     let failed: string | null = null;
     if (failures.length) failed = `check: ${failures.length} removal(s) failed`;
     else if (!repair && upstreamCount(r) > 0) failed = `check: ${counts}`;
-    else if (repair && !force && r.containers.size > 0) failed = `check: ${r.containers.size} container errors (add --force to remove damaged containers)`;
+    else if (repair && !force && r.containers.size > 0) failed = `check: ${ro}${roImages}, ${r.containers.size} container errors (add --force to remove damaged containers)`;
+    // Read-only stores are never repaired: what was found there stays (as upstream, exit 1).
+    else if (repair && r.roLayers.size + r.roImages.size > 0) failed = `check: ${ro}${roImages} (read-only stores are not repaired)`;
     else if (own.length) failed = `check: ${own.length} ovlayer problem(s); \`ovlayer check --verbose\` lists them, \`ovlayer repair\` fixes them`;
     if (failed) await writeErr(formatLine("error", failed));
     else if (verbose) await writeErr(formatLine("info", `check: no problems in ${ctx.paths.graphRoot} (${first.own.layers} layer directories, ${first.own.mode} store)`));

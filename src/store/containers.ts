@@ -21,9 +21,8 @@ import { createLayerInTxn } from "./create.ts";
 import { deleteLayerInTxn, type DeleteHooks } from "./delete.ts";
 import { generateId, validateId, validateRecordName } from "./ids.ts";
 import { readOtherImages, updateImages } from "./image-store.ts";
-import { mergeById } from "./store-set.ts";
 import { formatCreated } from "./layers-json.ts";
-import { readOtherLayers, updateLayers } from "./layer-store.ts";
+import { updateLayers } from "./layer-store.ts";
 import { nowNanos } from "./lockfile.ts";
 import { findRecord, requireRecord } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
@@ -82,17 +81,18 @@ export function createContainer(paths: StorePaths, req: CreateContainerRequest):
       let imageId = "";
       let parent: string | undefined;
       if (req.image !== "") {
-        // An image of another image store (read-only) is used as it is: a mapped top layer made
-        // for it stays in this store's layers.json, not noted in that image's record (as upstream).
+        // An image of another image store, or a top layer of another layer store, is used as it
+        // is: no mapped copy is made for it (upstream's imageTopLayerForMapping); the container's
+        // own layer gets its parent's view shifted to its maps instead (create.ts).
         const own = findRecord(itxn.records, req.image, "image");
-        const img = own ?? { ...requireRecord(readOtherImages(paths), req.image, "image", "create a container from image") };
+        const img = own ?? requireRecord(readOtherImages(paths), req.image, "image", "create a container from image");
         imageId = img.id;
         parent = img.layer || undefined;
-        const top = parent ? mergeById(ltxn.records, readOtherLayers(paths)).find((r) => r.id === parent) : undefined;
-        if (top) {
+        const top = parent ? ltxn.records.find((r) => r.id === parent) : undefined;
+        if (own && top) {
           const before = img["mapped-layers"]?.length ?? 0;
           parent = await topLayerFor(paths, ltxn, img, top, req.uidmap ?? [], req.gidmap ?? []);
-          if (own && (img["mapped-layers"]?.length ?? 0) !== before) itxn.save();
+          if ((img["mapped-layers"]?.length ?? 0) !== before) itxn.save();
         }
       }
       return updateContainers(paths, async (ctxn) => {

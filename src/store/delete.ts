@@ -43,9 +43,9 @@ export function deleteBlocker(
     return new OvError("conflict", `Cannot delete layer ${rec.id}: used by layer ${kids[0]}${more}: layer has children`);
   }
   const img = images.find((i) => i.layer === rec.id || i["mapped-layers"]?.includes(rec.id));
-  if (img) return new OvError("conflict", `Cannot delete layer ${rec.id}: layer ${rec.id} used by image ${img.id}: image is using this layer`);
+  if (img) return new OvError("conflict", `Cannot delete layer ${rec.id}: layer ${rec.id} used by image ${img.id}: layer is in use by an image`);
   const ctr = containers.find((c) => c.layer === rec.id);
-  if (ctr) return new OvError("conflict", `Cannot delete layer ${rec.id}: layer ${rec.id} used by container ${ctr.id}: container is using this layer`);
+  if (ctr) return new OvError("conflict", `Cannot delete layer ${rec.id}: layer ${rec.id} used by container ${ctr.id}: layer is in use by a container`);
   if (mountCount > 0) {
     return new OvError("busy", `Cannot delete layer ${rec.id}: it is mounted (count ${mountCount})`, { hint: `unmount it first: ovlayer unmount ${rec.id}` });
   }
@@ -74,14 +74,17 @@ export async function deleteLayerInTxn(paths: StorePaths, txn: LayerTxn, rec: La
 
 /**
  * Deletes layer `ref`; returns its ID.
+ * @param safe refuse a layer with children, or one an image or container uses, or (true) a mounted one.
  * @throws {OvError} not-found, conflict/busy (with `safe`), sys.
  */
-export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean, hooks: DeleteHooks): Promise<string> {
+export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean | "unmounting", hooks: DeleteHooks): Promise<string> {
   return updateLayers(paths, async (txn) => {
     const rec = findLayer(txn.records, ref);
     if (!rec) throw new OvError("not-found", `Cannot delete ${quoteArg(ref)}: layer not known`);
     if (safe) {
-      const blocker = deleteBlocker(txn.records, rec, readImages(paths), readContainers(paths), hooks.mountCount(rec.id));
+      // "unmounting": upstream's DeleteLayer as check's repair calls it, which unmounts first.
+      const mounts = safe === "unmounting" ? 0 : hooks.mountCount(rec.id);
+      const blocker = deleteBlocker(txn.records, rec, readImages(paths), readContainers(paths), mounts);
       if (blocker) throw blocker;
     }
     await deleteLayerInTxn(paths, txn, rec, hooks);

@@ -80,6 +80,8 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
     storageOpts: [...allValues(rootArgs, "storage-opt"), ...allValues(args, "storage-opt")],
   });
   const paths = storePathsFor(options);
+  if (paths.imageStore) log.debug(`image store ${paths.imageStore.graphRoot} (read-write: images, read-only layers)`);
+  for (const a of paths.additional) log.debug(`additional image store ${a.graphRoot} (read-only)`);
   // `check`, `--dry-run` and `version` promise to change nothing: no recovery there.
   if (!CHANGE_NOTHING.has(verb) && !boolFlag(args, "dry-run")) await recoverStaleTemp(paths);
   return {

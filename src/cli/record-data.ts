@@ -2,6 +2,7 @@
  * Big data verbs of images and containers: `list-`, `get-`, `get-…-size`,
  * `get-…-digest` and `set-image-data` / `…-container-data`.
  */
+import { storeOf } from "../store/store-set.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { defineCommand, type VerbDef } from "./define.ts";
 import { sysError } from "../errors.ts";
@@ -61,7 +62,8 @@ async function runOp(ctx: Ctx, kind: Kind, op: Op, verb: string): Promise<number
     return 0;
   }
   const rec = find(ctx.paths, kind, ref!, `read the data of ${kind}`);
-  const dir = dataDir(ctx.paths, kind, rec.id);
+  // An image of another image store keeps its data there (store-set.ts).
+  const dir = dataDir(storeOf(rec, ctx.paths), kind, rec.id);
   if (op === "list") {
     const names = rec["big-data-names"] ?? [];
     if (ctx.json) out(toJson(names));

@@ -5,6 +5,7 @@
  * its big data items; a container is its own layer's diff, its big data
  * items and the files under its userdata directories in both roots.
  */
+import { storeOf } from "../store/store-set.ts";
 import { lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { targetDiffSize } from "../archive/layer-changes.ts";
@@ -61,7 +62,8 @@ export async function imageSize(paths: StorePaths, layers: LayerRecord[], img: I
     size += await layerSize(paths, layers, rec);
     if (rec.parent) queue.push(rec.parent);
   }
-  return size + dataSize(paths.imageDataDir(img.id), img, "image");
+  // An image of another image store keeps its data there (store-set.ts).
+  return size + dataSize(storeOf(img, paths).imageDataDir(img.id), img, "image");
 }
 
 export async function containerSize(paths: StorePaths, layers: LayerRecord[], c: ContainerRecord): Promise<number> {

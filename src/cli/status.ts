@@ -56,10 +56,13 @@ const cmd = defineCommand({
       ...(o.mountOptions.length ? [`overlay.mountopt=${o.mountOptions.join(",")}`] : []),
       ...(o.skipMountHome ? ["overlay.skip_mount_home=true"] : []),
       ...(o.mountStrategy ? [`overlay.mount_strategy=${o.mountStrategy}`] : []),
+      ...o.imageStores.map((d) => `overlay.imagestore=${d}`),
     ];
     const pairs: [string, string][] = [
       ["Root", ctx.options.graphRoot],
       ["Run Root", ctx.options.runRoot],
+      ["Image Store", ctx.options.imageStore ?? "(none)"],
+      ["Additional Image Stores", `[${o.imageStores.join(" ")}]`],
       ["Driver Name", "overlay"],
       ["Driver Options", `[${driverOpts.join(" ")}]`],
       ["Backing Filesystem", FS_NAMES[magic] ?? `0x${magic.toString(16)}`],

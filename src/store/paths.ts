@@ -21,7 +21,7 @@
  * Only joins strings; callers validate IDs first (store/ids.ts).
  */
 import { lstatSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export const LINK_DIR = "l";
 export const LOWER_FILE = "lower";
@@ -123,13 +123,17 @@ export class StorePaths {
   lowerLayersFile(id: string): string {
     return join(this.homeOf(id), id, LOWER_LAYERS_FILE);
   }
+  /** R/overlay-layers of the store whose overlay home holds layer `id` (this store's when none does). */
+  private layersDirOf(id: string): string {
+    return this.otherHomes.length ? join(dirname(this.homeOf(id)), "overlay-layers") : this.layersDir;
+  }
   /** R/overlay-layers/<ID>.tar-split.gz: the headers and padding of the tarball the layer was imported from. */
   tarSplit(id: string): string {
-    return join(this.layersDir, `${id}.tar-split.gz`);
+    return join(this.layersDirOf(id), `${id}.tar-split.gz`);
   }
   /** R/overlay-layers/<ID>/: the layer's big data items, one file per item (store/layer-data.ts). */
   layerDataDir(id: string): string {
-    return join(this.layersDir, id);
+    return join(this.layersDirOf(id), id);
   }
   /** R/overlay-images/<ID>: the image's big data files (and userdata/). */
   imageDataDir(id: string): string {

@@ -18,7 +18,8 @@ import type { ImageRecord } from "./images-json.ts";
 import { readImages } from "./image-store.ts";
 import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
 import { removeLayer } from "./layout.ts";
-import { updateLayers, type LayerTxn } from "./layer-store.ts";
+import { readOtherLayers, updateLayers, type LayerTxn } from "./layer-store.ts";
+import { storeOf } from "./store-set.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
 
@@ -80,7 +81,12 @@ export async function deleteLayerInTxn(paths: StorePaths, txn: LayerTxn, rec: La
 export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean | "unmounting", hooks: DeleteHooks): Promise<string> {
   return updateLayers(paths, async (txn) => {
     const rec = findLayer(txn.records, ref);
-    if (!rec) throw new OvError("not-found", `Cannot delete ${quoteArg(ref)}: layer not known`);
+    if (!rec) {
+      // A layer of another store is never deleted from here (upstream: "identifier is not a layer").
+      const other = findLayer(readOtherLayers(paths), ref);
+      if (other) throw new OvError("not-found", `Cannot delete layer ${other.id}: it is in the image store ${storeOf(other, paths).graphRoot}, not in ${paths.graphRoot}: identifier is not a layer`);
+      throw new OvError("not-found", `Cannot delete ${quoteArg(ref)}: layer not known`);
+    }
     if (safe) {
       // "unmounting": upstream's DeleteLayer as check's repair calls it, which unmounts first.
       const mounts = safe === "unmounting" ? 0 : hooks.mountCount(rec.id);

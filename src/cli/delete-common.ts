@@ -3,6 +3,8 @@
  * `delete` takes any kind, as upstream's Delete: a container (with its layer
  * and directories), else an image (its record and data only), else a layer.
  */
+import { OvError } from "../errors.ts";
+import { isFromReadOnlyStore, storeOf } from "../store/store-set.ts";
 import { defineCommand } from "./define.ts";
 import { dropMount, trustedCount } from "../mount/layer-mount.ts";
 import { deleteContainer } from "../store/containers.ts";
@@ -36,7 +38,9 @@ async function deleteAnything(paths: StorePaths, ref: string): Promise<void> {
   }
   const img = findRecord(readImages(paths), ref, "image");
   if (img) {
-    await deleteImageRecord(paths, img.id);
+    // An image of a read-only store is never deleted; one of the graph root's under a split image store is deleted there.
+    if (isFromReadOnlyStore(img)) throw new OvError("not-found", `Cannot delete image ${img.id}: it is in the read-only image store ${storeOf(img, paths).graphRoot}`);
+    await deleteImageRecord(storeOf(img, paths), img.id);
     return;
   }
   await deleteLayer(paths, ref, false, deleteHooks(paths));

@@ -19,7 +19,7 @@ import { readImages } from "./image-store.ts";
 import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
 import { removeLayer } from "./layout.ts";
 import { readOtherLayers, updateLayers, type LayerTxn } from "./layer-store.ts";
-import { storeOf } from "./store-set.ts";
+import { mergeById, readOnlyLayerStore, storeOf } from "./store-set.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
 
@@ -80,20 +80,40 @@ export async function deleteLayerInTxn(paths: StorePaths, txn: LayerTxn, rec: La
  */
 export async function deleteLayer(paths: StorePaths, ref: string, safe: boolean | "unmounting", hooks: DeleteHooks): Promise<string> {
   return updateLayers(paths, async (txn) => {
-    const rec = findLayer(txn.records, ref);
-    if (!rec) {
-      // A layer of another store is never deleted from here (upstream: "identifier is not a layer").
-      const other = findLayer(readOtherLayers(paths), ref);
-      if (other) throw new OvError("not-found", `Cannot delete layer ${other.id}: it is in the image store ${storeOf(other, paths).graphRoot}, not in ${paths.graphRoot}: identifier is not a layer`);
-      throw new OvError("not-found", `Cannot delete ${quoteArg(ref)}: layer not known`);
+    const own = findLayer(txn.records, ref);
+    const other = own ? undefined : findLayer(readOtherLayers(paths), ref);
+    const rec = own ?? other;
+    if (!rec) throw new OvError("not-found", `Cannot delete ${quoteArg(ref)}: layer not known`);
+    // A read-only store's layer is never deleted (upstream: "identifier is not a layer").
+    if (other && !inSplitImageStore(paths, other)) {
+      throw new OvError("not-found", `Cannot delete layer ${other.id}: it is in the image store ${storeOf(other, paths).graphRoot}, not in ${paths.graphRoot}: identifier is not a layer`);
     }
     if (safe) {
       // "unmounting": upstream's DeleteLayer as check's repair calls it, which unmounts first.
       const mounts = safe === "unmounting" ? 0 : hooks.mountCount(rec.id);
-      const blocker = deleteBlocker(txn.records, rec, readImages(paths), readContainers(paths), mounts);
+      const layers = other ? mergeById(txn.records, readOtherLayers(paths)) : txn.records;
+      const blocker = deleteBlocker(layers, rec, readImages(paths), readContainers(paths), mounts);
       if (blocker) throw blocker;
     }
-    await deleteLayerInTxn(paths, txn, rec, hooks);
+    if (other) await deleteInSplitImageStore(paths, other.id, hooks);
+    else await deleteLayerInTxn(paths, txn, rec, hooks);
     return rec.id;
+  });
+}
+
+/** Whether `rec` (read by readOtherLayers) is a layer of the split image store (store-set.ts). */
+export function inSplitImageStore(paths: StorePaths, rec: LayerRecord): boolean {
+  return paths.imageStore !== null && storeOf(rec, paths) === paths.imageStore;
+}
+
+/**
+ * Deletes layer `id` of the split image store (a `--readonly` layer there), under that store's
+ * layers.lock; the caller holds the graph root's and has checked what blocks it.
+ */
+export async function deleteInSplitImageStore(paths: StorePaths, id: string, hooks: DeleteHooks): Promise<void> {
+  const target = readOnlyLayerStore(paths);
+  await updateLayers(target, async (txn) => {
+    const rec = findLayer(txn.records, id);
+    if (rec) await deleteLayerInTxn(target, txn, rec, hooks);
   });
 }

@@ -10,12 +10,12 @@ import { rmSync } from "node:fs";
 import { OvError } from "../errors.ts";
 import { noteBigData, requireKey, sha256Digest, writeBigDataFile } from "./big-data.ts";
 import { updateContainers } from "./container-store.ts";
-import { deleteLayerInTxn, type DeleteHooks } from "./delete.ts";
+import { deleteInSplitImageStore, deleteLayerInTxn, inSplitImageStore, type DeleteHooks } from "./delete.ts";
 import { generateId, validateId, validateRecordName } from "./ids.ts";
 import { recomputeDigest, type ImageRecord } from "./images-json.ts";
 import { updateImages } from "./image-store.ts";
 import { findLayer, formatCreated, type LayerRecord } from "./layers-json.ts";
-import { updateLayers, withLayersRead, type LayerTxn } from "./layer-store.ts";
+import { readOtherLayers, updateLayers, withLayersRead, type LayerTxn } from "./layer-store.ts";
 import { otherImageSources } from "./store-set.ts";
 import { nowNanos } from "./lockfile.ts";
 import { findRecord, requireRecord } from "./lookup.ts";
@@ -159,7 +159,9 @@ function deleteImageAt(paths: StorePaths, at: StorePaths, ltxn: LayerTxn, ref: s
       return updateContainers(paths, async (ctxn) => {
         const user = ctxn.records.find((c) => c.image === img.id);
         if (user) throw new OvError("conflict", `Cannot delete image ${img.id}: image used by ${user.id}: image is in use by a container`);
-        const doomed = layersToRemove(img, itxn.records, ltxn.records, new Set(ctxn.records.map((c) => c.id)));
+        // The split image store's layers are this store's too (upstream's one layer store with two files).
+        const split = readOtherLayers(paths).filter((l) => inSplitImageStore(paths, l));
+        const doomed = layersToRemove(img, itxn.records, [...ltxn.records, ...split], new Set(ctxn.records.map((c) => c.id)));
         if (!commit) return doomed;
         itxn.records = itxn.records.filter((i) => i !== img);
         itxn.save();
@@ -168,6 +170,7 @@ function deleteImageAt(paths: StorePaths, at: StorePaths, ltxn: LayerTxn, ref: s
         for (const id of doomed) {
           const rec = ltxn.records.find((l) => l.id === id);
           if (rec) await deleteLayerInTxn(paths, ltxn, rec, hooks);
+          else if (split.some((l) => l.id === id)) await deleteInSplitImageStore(paths, id, hooks);
         }
         return doomed;
       });

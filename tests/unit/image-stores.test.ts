@@ -24,7 +24,7 @@ import { isReadOnlyLayer } from "../../src/store/layers-json.ts";
 import { StorePaths } from "../../src/store/paths.ts";
 import { StoreRoot } from "../../src/store/safe-open.ts";
 import { isFromReadOnlyStore, readOnlyLayerStore } from "../../src/store/store-set.ts";
-import type { DeleteHooks } from "../../src/store/delete.ts";
+import { deleteLayer, type DeleteHooks } from "../../src/store/delete.ts";
 
 const noMounts: DeleteHooks = { mountCount: () => 0, unmountAll: async () => {} };
 
@@ -163,6 +163,17 @@ describe("layers across stores", () => {
     expect(split.layer(rec.id)).toBe(join(dir, "split", "overlay", rec.id));
     expect(readLayers(split).find((l) => l.id === rec.id)?.parent).toBe(graphParent);
     expect(split.imagesJson).toBe(join(dir, "split", "overlay-images", "images.json"));
+    // Deleting: a split-store layer with a child in the graph root is refused; an image takes its split-store layers along.
+    const child = await createLayer(split, { parent: rec.id });
+    await expect(deleteLayer(split, rec.id, true, noMounts)).rejects.toThrow("layer has children");
+    await deleteLayer(split, child.id, true, noMounts);
+    const img = await createImage(split, { layer: rec.id });
+    expect(await deleteImage(split, img.id, true, noMounts)).toEqual([rec.id, graphParent]);
+    expect(readLayers(split).map((l) => l.id)).toEqual([roBase, roTop]);
+    expect(readdirSync(join(dir, "split", "overlay")).sort()).toEqual(["l"]);
+    const other = (await createLayer(target, { readonly: true })).id;
+    expect(await deleteLayer(split, other, true, noMounts)).toBe(other);
+    expect(readFileSync(target.layersJson, "utf8")).toBe("[]");
   });
 
   test("a full cycle on top of a read-only store writes nothing into it", async () => {

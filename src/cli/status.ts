@@ -61,8 +61,6 @@ const cmd = defineCommand({
     const pairs: [string, string][] = [
       ["Root", ctx.options.graphRoot],
       ["Run Root", ctx.options.runRoot],
-      ["Image Store", ctx.options.imageStore ?? "(none)"],
-      ["Additional Image Stores", `[${o.imageStores.join(" ")}]`],
       ["Driver Name", "overlay"],
       ["Driver Options", `[${driverOpts.join(" ")}]`],
       ["Backing Filesystem", FS_NAMES[magic] ?? `0x${magic.toString(16)}`],
@@ -73,6 +71,8 @@ const cmd = defineCommand({
       ["Mount Strategies", strategies + (k.api ? "" : ` (no mount API: ${k.apiReason})`)],
       ["Default Mount Strategy", o.mountStrategy ?? (k.api ? "api" : "direct, fd when over a page")],
       ["Link Mode", linkMode(ctx.paths)],
+      ["Image Store", ctx.options.imageStore ?? "(none)"],
+      ["Additional Image Stores", `[${o.imageStores.join(" ")}]`],
       ["Storage Conf", ctx.options.confFile ?? "(none)"],
     ];
     if (ctx.json) out(toJson(pairs));

@@ -4,6 +4,7 @@
  * or the run root (R/overlay-images/<ID>/userdata, RR/overlay-containers/<ID>/userdata...),
  * made (0700) when missing, as upstream does.
  */
+import { join } from "node:path";
 import { defineCommand, type VerbDef } from "./define.ts";
 import { userDataDir } from "../store/containers.ts";
 import { readContainers } from "../store/container-store.ts";
@@ -31,7 +32,8 @@ function dirVerb(name: string, description: string, kind: "image" | "container",
   return cmd;
 }
 
-export const getImageDir = dirVerb("get-image-dir", "Find the image's associated data directory", "image", (p) => p.imagesDir);
+// As upstream: under the graph root even when the image lives in another image store.
+export const getImageDir = dirVerb("get-image-dir", "Find the image's associated data directory", "image", (p) => join(p.graphRoot, "overlay-images"));
 export const getImageRunDir = dirVerb("get-image-run-dir", "Find the image's associated runtime directory", "image", (p) => p.runImagesDir);
 export const getContainerDir = dirVerb("get-container-dir", "Find the container's associated data directory", "container", (p) => p.containersDir);
 export const getContainerRunDir = dirVerb("get-container-run-dir", "Find the container's associated runtime directory", "container", (p) => p.runContainersDir);

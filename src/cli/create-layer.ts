@@ -8,7 +8,7 @@ import type { Ctx } from "./context.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue, type ScannedArgs } from "./args.ts";
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
-import { idMapArgs, idMapsFrom } from "./idmap-args.ts";
+import { idMapArgs, idMapsFrom, mapsAtMountTime } from "./idmap-args.ts";
 
 /** Flags shared by create-layer and import-layer. */
 export const createArgs = {
@@ -22,8 +22,21 @@ export const createArgs = {
   parent: { type: "positional", required: false, description: "Parent layer ID or name" },
 } satisfies ArgsDef;
 
-/** The layer create-layer and import-layer make, from the flags of `createArgs` and the parent. */
-export function createRequest(args: ScannedArgs, parent: string | undefined): CreateLayerRequest {
+/**
+ * The layer create-layer and import-layer make, from the flags of `createArgs`
+ * and the parent. Maps that idmapped mounts apply at mount time are not
+ * recorded (upstream's populateLayerOptions with shifting).
+ */
+export function createRequest(ctx: Ctx, parent: string | undefined): CreateLayerRequest {
+  const req = requestFromArgs(ctx.args, parent);
+  if (mapsAtMountTime(ctx, { uidmap: req.uidmap ?? [], gidmap: req.gidmap ?? [] }, "new layer")) {
+    req.uidmap = [];
+    req.gidmap = [];
+  }
+  return req;
+}
+
+function requestFromArgs(args: ScannedArgs, parent: string | undefined): CreateLayerRequest {
   return {
     id: lastValue(args, "id"),
     names: allValues(args, "name"),
@@ -54,7 +67,7 @@ const cmd = defineCommand({
     if (!ctx) return 0;
     const [parent] = expectPositionals(ctx.args, "create-layer", 0, 1, "at most one parent layer");
     prepareStoreHome(ctx);
-    const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent));
+    const rec = await createLayer(ctx.paths, createRequest(ctx, parent));
     printLayerCreated(rec, ctx.json);
     return 0;
   },

@@ -10,6 +10,10 @@ import { sysError } from "../errors.ts";
 import type { IdMapEntry } from "../archive/apply/idmap.ts";
 import { parseIdMap, subordinateMap } from "../archive/apply/idmap-parse.ts";
 import { allValues, boolFlag, lastValue, type ScannedArgs } from "./args.ts";
+import type { Ctx } from "./context.ts";
+import { log } from "../log.ts";
+import { idmapSupport } from "../mount/idmap-support.ts";
+import { formatMaps } from "../mount/idmap-lowers.ts";
 
 export const idMapArgs = {
   hostuidmap: { type: "boolean", alias: [], description: "Use the host's UIDs (no UID map)" },
@@ -48,4 +52,22 @@ export function idMapsFrom(args: ScannedArgs): IdMaps {
     return parseIdMap(allValues(args, `${kind}map`), `${kind}map`);
   };
   return { uidmap: one("uid", "/etc/subuid"), gidmap: one("gid", "/etc/subgid") };
+}
+
+/**
+ * Whether `maps` are applied at mount time by idmapped mounts (upstream's
+ * canUseShifting): then a new layer records no maps and nothing is copied.
+ * Probes only when there are maps (mount/idmap-support.ts); says which path
+ * is taken with --debug.
+ */
+export function mapsAtMountTime(ctx: Ctx, maps: IdMaps, what: string): boolean {
+  if (maps.uidmap.length === 0 && maps.gidmap.length === 0) return false;
+  const s = idmapSupport(ctx.paths, ctx.options);
+  const desc = `uid map ${formatMaps(maps.uidmap)}, gid map ${formatMaps(maps.gidmap)}`;
+  log.debug(
+    s.supported
+      ? `${what}: ID maps (${desc}) applied by idmapped mounts when mounted: no maps on the layer, nothing copied`
+      : `${what}: ID maps (${desc}) by copy-and-shift (idmapped mounts not used: ${s.reason ?? s.source})`,
+  );
+  return s.supported;
 }

@@ -74,8 +74,14 @@ export function staticAnswer(env: Record<string, string | undefined>, euid: numb
  * Mounts overlay on an idmapped lower dir in a temporary dir of the overlay
  * home and undoes it; true when that works.
  */
-export function probeIdmappedLowers(home: string, sys: MountSys = realSys): { ok: boolean; reason?: string } {
-  const dir = mkdtempSync(join(home, "compat"));
+export function probeIdmappedLowers(home: string, sys: MountSys = realSys): { ok: boolean; reason?: string; noCache?: boolean } {
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(home, "compat"));
+  } catch (e) {
+    // Not the kernel's answer (a read-only or full store): not cached.
+    return { ok: false, reason: `cannot make a probe dir in ${home}: ${errCode(e) ?? String(e)}`, noCache: true };
+  }
   let ns = -1;
   let tree = -1;
   try {
@@ -119,12 +125,17 @@ export function idmapSupport(paths: StorePaths, store: StoreOptions, probe = tru
 }
 
 function runProbe(paths: StorePaths, store: StoreOptions): IdmapSupport {
-  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
-  prepareHome(paths.home, store.overlay.skipMountHome, realSys);
   const t0 = performance.now();
-  const r = probeIdmappedLowers(paths.home);
+  let r: ReturnType<typeof probeIdmappedLowers>;
+  try {
+    mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+    prepareHome(paths.home, store.overlay.skipMountHome, realSys);
+    r = probeIdmappedLowers(paths.home);
+  } catch (e) {
+    r = { ok: false, reason: e instanceof Error ? e.message : String(e), noCache: true };
+  }
   log.debug(`idmapped mounts: probed in ${(performance.now() - t0).toFixed(1)} ms: ${r.ok ? "overlay mounts on an idmapped lower dir" : r.reason}`);
   const s: IdmapSupport = { supported: r.ok, source: "probe", ...(r.reason ? { reason: r.reason } : {}) };
-  writeCache(paths, s);
+  if (!r.noCache) writeCache(paths, s);
   return s;
 }

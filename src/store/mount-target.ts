@@ -46,7 +46,9 @@ function containerMaps(c: { [key: string]: unknown }): { uidmap: IdMapEntry[]; g
 }
 
 function containerLayer(paths: StorePaths, ref: string): MountTarget | undefined {
-  const c = findRecord(readContainers(paths), ref, "container");
+  const all = readContainers(paths);
+  // As upstream's container lookup: a container's layer ID names the container too (its maps apply).
+  const c = findRecord(all, ref, "container") ?? all.find((r) => r.layer === ref);
   return c ? { layer: c.layer, kind: "container", volatile: isVolatile(c), maps: containerMaps(c) } : undefined;
 }
 

@@ -4,9 +4,13 @@
  *
  * A user-namespace fd needs a process in that namespace. The process is made
  * with libc's clone(fn, stack, CLONE_NEWUSER, arg) where fn is libc's own
- * pause(): the child is a copy of only the calling thread, runs nothing but
- * pause() on its own small stack, and never returns into Bun's code (Bun's
- * other threads do not exist in it). All signals are blocked in the calling
+ * sleep() and arg its seconds: the child is a copy of only the calling
+ * thread, runs nothing but sleep() on its own small stack and then exit(2)
+ * from clone's own code, never returning into Bun's (Bun's other threads do
+ * not exist in it; glibc's clone, unlike fork, runs no atfork handlers and
+ * takes no lock). sleep rather than pause: should ovlayer be killed before it
+ * kills the child, the orphan is gone after CHILD_SECONDS anyway (a child
+ * cannot be given PR_SET_PDEATHSIG without running code of ours in it). All signals are blocked in the calling
  * thread across the clone, so the child starts with every signal blocked and
  * no signal handler of Bun's can run in it; its exit signal is 0, so no
  * SIGCHLD reaches Bun's child reaper, and it is reaped here with __WALL.
@@ -28,6 +32,8 @@ export interface NsMapEntry {
 }
 
 const CLONE_NEWUSER = 0x10000000;
+/** How long the namespace's process lives at most: ample for two /proc writes and an open. */
+const CHILD_SECONDS = 30;
 const SIGKILL = 9;
 const SIG_SETMASK = 2;
 const SIG_BLOCK = 0;
@@ -90,8 +96,8 @@ function writeProc(path: string, text: string): void {
  */
 export function userNamespaceFd(uidmap: readonly NsMapEntry[], gidmap: readonly NsMapEntry[]): number {
   const S = L().symbols;
-  const pause = S.dlsym(null, "pause");
-  if (!pause) throw new SysError("dlsym pause", 2 /* ENOENT */);
+  const sleep = S.dlsym(null, "sleep");
+  if (!sleep) throw new SysError("dlsym sleep", 2 /* ENOENT */);
   const stack = new Uint8Array(64 * 1024);
   const end = ptr(stack) + stack.length - 64; // pointers pass 2^32: no bitwise ops
   const top = end - (end % 16);
@@ -102,7 +108,7 @@ export function userNamespaceFd(uidmap: readonly NsMapEntry[], gidmap: readonly 
   let pid: number;
   let cloneErr = 0;
   try {
-    pid = S.clone(pause, top as unknown as Pointer, CLONE_NEWUSER, null);
+    pid = S.clone(sleep, top as unknown as Pointer, CLONE_NEWUSER, CHILD_SECONDS as unknown as Pointer);
     if (pid < 0) cloneErr = errnoNow();
   } finally {
     S.pthread_sigmask(SIG_SETMASK, old, null);

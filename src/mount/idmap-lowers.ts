@@ -30,6 +30,22 @@ export interface IdmappedHome {
   release(): void;
 }
 
+/**
+ * User-namespace fds by maps, kept for the rest of the process (close-on-exec):
+ * a batch mounting many containers with the same maps makes one namespace.
+ */
+const namespaces = new Map<string, number>();
+
+function namespaceFor(uidmap: readonly NsMapEntry[], gidmap: readonly NsMapEntry[]): number {
+  const key = `${formatMaps(uidmap)}/${formatMaps(gidmap)}`;
+  let fd = namespaces.get(key);
+  if (fd === undefined) {
+    fd = userNamespaceFd(uidmap, gidmap);
+    namespaces.set(key, fd);
+  }
+  return fd;
+}
+
 /** The mapped/ dir of a layer. */
 export function mappedDir(paths: StorePaths, layerId: string): string {
   return join(paths.layer(layerId), "mapped");
@@ -57,7 +73,6 @@ export function attachIdmappedHome(paths: StorePaths, layerId: string, uidmap: r
   const root = join(dir, "0");
   // Leftovers of a crash first: never mount over (or later remove through) an old view.
   unmountBelow(dir, sys);
-  let ns = -1;
   let tree = -1;
   let attached = false;
   const release = () => {
@@ -79,7 +94,7 @@ export function attachIdmappedHome(paths: StorePaths, layerId: string, uidmap: r
   };
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
-    ns = userNamespaceFd(uidmap, gidmap);
+    const ns = namespaceFor(uidmap, gidmap);
     tree = openTreeClone(paths.home);
     setIdmap(tree, ns);
     moveMountTo(tree, root);
@@ -96,7 +111,6 @@ export function attachIdmappedHome(paths: StorePaths, layerId: string, uidmap: r
     });
   } finally {
     if (tree >= 0) closeFd(tree);
-    if (ns >= 0) closeFd(ns);
   }
   return { root, map: (p) => throughView(paths.home, root, p), release };
 }

@@ -31,7 +31,8 @@ const cmd = defineCommand({
       image: image!,
       metadata: metadataArg(ctx.args),
       volatile: boolFlag(ctx.args, "volatile"),
-      ...maps,
+      uidmap: maps.uidmap,
+      gidmap: maps.gidmap,
       shifting: mapsAtMountTime(ctx, maps, "container"),
     });
     if (ctx.json) out(toJson(orderContainer(rec)));

@@ -5,7 +5,10 @@ import { prepareHome } from "../mount/propagation.ts";
 import { realSys } from "../mount/syscalls.ts";
 import { createLayer, type CreateLayerRequest } from "../store/create.ts";
 import type { Ctx } from "./context.ts";
-import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue, type ScannedArgs } from "./args.ts";
+import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
+import { findLayer } from "../store/layers-json.ts";
+import { readLayers } from "../store/layer-store.ts";
+import { mapperFor } from "../archive/apply/idmap.ts";
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
 import { idMapArgs, idMapsFrom, mapsAtMountTime } from "./idmap-args.ts";
@@ -24,27 +27,32 @@ export const createArgs = {
 
 /**
  * The layer create-layer and import-layer make, from the flags of `createArgs`
- * and the parent. Maps that idmapped mounts apply at mount time are not
- * recorded (upstream's populateLayerOptions with shifting).
+ * and the parent. As upstream's populateLayerOptions: a kind without a map
+ * flag (and without --host*map) takes the parent's map; maps that idmapped
+ * mounts apply at mount time are not recorded at all.
  */
 export function createRequest(ctx: Ctx, parent: string | undefined): CreateLayerRequest {
-  const req = requestFromArgs(ctx.args, parent);
-  if (mapsAtMountTime(ctx, { uidmap: req.uidmap ?? [], gidmap: req.gidmap ?? [] }, "new layer")) {
-    req.uidmap = [];
-    req.gidmap = [];
+  const maps = idMapsFrom(ctx.args);
+  const parentRec = parent ? findLayer(readLayers(ctx.paths), parent) : undefined;
+  let { uidmap, gidmap } = maps;
+  if (parentRec) {
+    const own = mapperFor(parentRec);
+    if (!maps.hostUid && uidmap.length === 0) uidmap = [...own.uids];
+    if (!maps.hostGid && gidmap.length === 0) gidmap = [...own.gids];
   }
-  return req;
-}
-
-function requestFromArgs(args: ScannedArgs, parent: string | undefined): CreateLayerRequest {
+  if (mapsAtMountTime(ctx, { uidmap, gidmap }, "new layer")) {
+    uidmap = [];
+    gidmap = [];
+  }
   return {
-    id: lastValue(args, "id"),
-    names: allValues(args, "name"),
+    id: lastValue(ctx.args, "id"),
+    names: allValues(ctx.args, "name"),
     // An empty parent means "no parent", as in containers-storage (create-layer "").
     parent: parent === "" ? undefined : parent,
-    readonly: boolFlag(args, "readonly"),
-    mountLabel: lastValue(args, "label"),
-    ...idMapsFrom(args),
+    readonly: boolFlag(ctx.args, "readonly"),
+    mountLabel: lastValue(ctx.args, "label"),
+    uidmap,
+    gidmap,
   };
 }
 

@@ -162,6 +162,15 @@ describe.skipIf(!idmapHere)("ID maps by idmapped mounts", () => {
     s.ovOk(["delete-layer", child]);
   });
 
+  test("a child without flags of a layer that has maps (made by copy) gets no maps and a copy back to host IDs", () => {
+    const mapped = firstLine(s.ovOk(["create-layer", ...MAPS, img.base], { env: { _CONTAINERS_OVERLAY_DISABLE_IDMAP: "yes" } }));
+    expect(layerRecord(s, mapped).uidmap).toEqual([{ container_id: 0, host_id: U, size: 65536 }]);
+    const child = firstLine(s.ovOk(["create-layer", mapped]));
+    expect(layerRecord(s, child).uidmap).toBeUndefined();
+    expect(owner(join(s.graph, "overlay", child, "diff1", "dir", "owned"))).toBe("5:6");
+    for (const l of [child, mapped]) s.ovOk(["delete-layer", l]);
+  });
+
   test("with _CONTAINERS_OVERLAY_DISABLE_IDMAP=yes the container is refused, as upstream (shifting not enabled)", () => {
     const r = s.ov(["mount", container], { env: { _CONTAINERS_OVERLAY_DISABLE_IDMAP: "yes" } });
     expect(r.code).toBe(8);
@@ -247,6 +256,21 @@ describe.skipIf(!haveRoot)("ID maps by copy-and-shift (_CONTAINERS_OVERLAY_DISAB
     } finally {
       s.ovOk(["unmount", child]);
     }
+  });
+
+  test("a child without map flags takes its parent's maps and copies nothing; --host*map gets none and a copy", () => {
+    const mapped = firstLine(s.ovOk(["create-layer", ...MAPS, img.base]));
+    const child = firstLine(s.ovOk(["create-layer", mapped]));
+    expect(layerRecord(s, child).uidmap).toEqual([{ container_id: 0, host_id: U, size: 65536 }]);
+    expect(layerRecord(s, child).gidmap).toEqual([{ container_id: 0, host_id: G, size: 65536 }]);
+    expect(existsSync(join(s.graph, "overlay", child, "diff1"))).toBe(false);
+    const host = firstLine(s.ovOk(["create-layer", "--hostuidmap", "--hostgidmap", mapped]));
+    expect(layerRecord(s, host).uidmap).toBeUndefined();
+    expect(owner(join(s.graph, "overlay", host, "diff1", "dir", "owned"))).toBe("5:6");
+    const r = s.ov(["create-layer", "--hostuidmap", "--uidmap", "0:1:1", mapped]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("host uid map specified along with UID mapping");
+    for (const l of [host, child, mapped]) s.ovOk(["delete-layer", l]);
   });
 
   // 1.43 has no _CONTAINERS_OVERLAY_DISABLE_IDMAP: where the kernel has idmapped mounts it maps a

@@ -36,11 +36,15 @@ export interface IdmappedHome {
  */
 const namespaces = new Map<string, number>();
 
+/** All 2^32-1 IDs as they are: what an empty map (the host's IDs) means inside the namespace. */
+const IDENTITY: readonly NsMapEntry[] = [{ container_id: 0, host_id: 0, size: 4294967295 }];
+
 function namespaceFor(uidmap: readonly NsMapEntry[], gidmap: readonly NsMapEntry[]): number {
   const key = `${formatMaps(uidmap)}/${formatMaps(gidmap)}`;
   let fd = namespaces.get(key);
   if (fd === undefined) {
-    fd = userNamespaceFd(uidmap, gidmap);
+    // A container with only a UID map (or only a GID map) keeps the host's IDs of the other kind.
+    fd = userNamespaceFd(uidmap.length ? uidmap : IDENTITY, gidmap.length ? gidmap : IDENTITY);
     namespaces.set(key, fd);
   }
   return fd;

@@ -42,7 +42,6 @@ const NR = { open_tree: 428, mount_setattr: 442 } as const;
 export const OPEN_TREE_CLONE = 1;
 export const OPEN_TREE_CLOEXEC = 0o2000000;
 export const AT_EMPTY_PATH = 0x1000;
-export const AT_RECURSIVE = 0x8000;
 export const MOUNT_ATTR_IDMAP = 0x00100000;
 /** sizeof(struct mount_attr), MOUNT_ATTR_SIZE_VER0. */
 const MOUNT_ATTR_SIZE = 32;
@@ -103,7 +102,7 @@ export function userNamespaceFd(uidmap: readonly NsMapEntry[], gidmap: readonly 
   const top = end - (end % 16);
   const all = new Uint8Array(128).fill(0xff);
   const old = new Uint8Array(128);
-  let rc = S.pthread_sigmask(SIG_BLOCK, all, old);
+  const rc = S.pthread_sigmask(SIG_BLOCK, all, old);
   if (rc !== 0) throw new SysError("pthread_sigmask", rc);
   let pid: number;
   let cloneErr = 0;

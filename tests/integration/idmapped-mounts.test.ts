@@ -129,6 +129,17 @@ describe.skipIf(!idmapHere)("ID maps by idmapped mounts", () => {
     expect(mountsBelow(join(s.graph, "overlay")).map((e) => e.mountPoint)).toEqual([join(s.graph, "overlay")]);
   });
 
+  test("a container with only a UID map keeps the host's GIDs", () => {
+    const c = firstLine(s.ovOk(["create-container", "--uidmap", `0:${U}:65536`, img.image]));
+    const m = s.ovOk(["mount", c]);
+    try {
+      expect(owner(join(m, "dir", "owned"))).toBe(`${U + 5}:6`);
+    } finally {
+      s.ovOk(["unmount", c]);
+    }
+    s.ovOk(["delete-container", c]);
+  });
+
   test("--debug names the path taken", () => {
     const r = s.ov(["--debug", "mount", container]);
     try {

@@ -129,6 +129,20 @@ describe.skipIf(!idmapHere)("ID maps by idmapped mounts", () => {
     expect(mountsBelow(join(s.graph, "overlay")).map((e) => e.mountPoint)).toEqual([join(s.graph, "overlay")]);
   });
 
+  test("every mount strategy (api, direct, fd) takes the idmapped lower dirs", () => {
+    for (const strategy of ["api", "direct", "fd"]) {
+      const r = s.ov(["--debug", "--storage-opt", `overlay.mount_strategy=${strategy}`, "mount", container]);
+      expect(r.code).toBe(0);
+      try {
+        expect(r.stderr).toContain(`with the ${strategy} strategy`);
+        expect(owner(join(r.stdout.trim(), "dir", "owned"))).toBe(`${U + 5}:${G + 6}`);
+      } finally {
+        s.ovOk(["unmount", container]);
+      }
+    }
+    expect(mountsBelow(join(s.graph, "overlay")).map((e) => e.mountPoint)).toEqual([join(s.graph, "overlay")]);
+  });
+
   test("a container with only a UID map keeps the host's GIDs", () => {
     const c = firstLine(s.ovOk(["create-container", "--uidmap", `0:${U}:65536`, img.image]));
     const m = s.ovOk(["mount", c]);

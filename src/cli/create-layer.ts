@@ -6,9 +6,6 @@ import { realSys } from "../mount/syscalls.ts";
 import { createLayer, type CreateLayerRequest } from "../store/create.ts";
 import type { Ctx } from "./context.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
-import { findLayer } from "../store/layers-json.ts";
-import { readLayers } from "../store/layer-store.ts";
-import { mapperFor } from "../archive/apply/idmap.ts";
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
 import { idMapArgs, idMapsFrom, mapsAtMountTime } from "./idmap-args.ts";
@@ -29,21 +26,11 @@ export const createArgs = {
  * The layer create-layer and import-layer make, from the flags of `createArgs`
  * and the parent. As upstream's populateLayerOptions: a kind without a map
  * flag (and without --host*map) takes the parent's map; maps that idmapped
- * mounts apply at mount time are not recorded at all.
+ * mounts apply at mount time are not recorded at all (decided in the
+ * layers.json transaction, where the parent's record is at hand).
  */
 export function createRequest(ctx: Ctx, parent: string | undefined): CreateLayerRequest {
   const maps = idMapsFrom(ctx.args);
-  const parentRec = parent ? findLayer(readLayers(ctx.paths), parent) : undefined;
-  let { uidmap, gidmap } = maps;
-  if (parentRec) {
-    const own = mapperFor(parentRec);
-    if (!maps.hostUid && uidmap.length === 0) uidmap = [...own.uids];
-    if (!maps.hostGid && gidmap.length === 0) gidmap = [...own.gids];
-  }
-  if (mapsAtMountTime(ctx, { uidmap, gidmap }, "new layer")) {
-    uidmap = [];
-    gidmap = [];
-  }
   return {
     id: lastValue(ctx.args, "id"),
     names: allValues(ctx.args, "name"),
@@ -51,8 +38,10 @@ export function createRequest(ctx: Ctx, parent: string | undefined): CreateLayer
     parent: parent === "" ? undefined : parent,
     readonly: boolFlag(ctx.args, "readonly"),
     mountLabel: lastValue(ctx.args, "label"),
-    uidmap,
-    gidmap,
+    uidmap: maps.uidmap,
+    gidmap: maps.gidmap,
+    inheritMaps: { uid: !maps.hostUid, gid: !maps.hostGid },
+    mapsAtMountTime: (m) => mapsAtMountTime(ctx, m, "new layer"),
   };
 }
 

@@ -188,7 +188,12 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       } finally {
         root.close();
         // overlay holds its own references to the lower dirs: the view goes at once, mounted or not.
-        view?.release();
+        // A view that will not go never hides the mount's own outcome: unmount and delete detach it later.
+        try {
+          view?.release();
+        } catch (e) {
+          log.warn(`${e instanceof Error ? e.message : String(e)}; it is detached again when the layer is unmounted or deleted`);
+        }
       }
       log.debug(
         `mounted layer ${rec.id} (${chain.lowers.length} lowers from ${chain.source}${req.readOnly ? ", read-only" : ""}) with the ${applied.strategy} strategy, ` +

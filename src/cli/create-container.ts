@@ -5,7 +5,7 @@ import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue 
 import { begin } from "./context.ts";
 import { metadataArg, metadataArgs } from "./create-image.ts";
 import { out, toJson } from "./output.ts";
-import { idMapArgs, idMapsFrom } from "./idmap-args.ts";
+import { idMapArgs, idMapsFrom, mapsAtMountTime } from "./idmap-args.ts";
 import { printCreated } from "./record-format.ts";
 
 const cmd = defineCommand({
@@ -24,13 +24,16 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [image] = expectPositionals(ctx.args, "create-container", 1, 1, "one image ID or name (\"\" for none)");
+    const maps = idMapsFrom(ctx.args);
     const rec = await createContainer(ctx.paths, {
       id: lastValue(ctx.args, "id"),
       names: allValues(ctx.args, "name"),
       image: image!,
       metadata: metadataArg(ctx.args),
       volatile: boolFlag(ctx.args, "volatile"),
-      ...idMapsFrom(ctx.args),
+      uidmap: maps.uidmap,
+      gidmap: maps.gidmap,
+      shifting: mapsAtMountTime(ctx, maps, "container"),
     });
     if (ctx.json) out(toJson(orderContainer(rec)));
     else printCreated(rec);

@@ -6,10 +6,10 @@ import { realSys } from "../mount/syscalls.ts";
 import { readOnlyLayerStore } from "../store/store-set.ts";
 import { createLayer, type CreateLayerRequest } from "../store/create.ts";
 import type { Ctx } from "./context.ts";
-import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue, type ScannedArgs } from "./args.ts";
+import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
-import { idMapArgs, idMapsFrom } from "./idmap-args.ts";
+import { idMapArgs, idMapsFrom, mapsAtMountTime } from "./idmap-args.ts";
 
 /** Flags shared by create-layer and import-layer. */
 export const createArgs = {
@@ -23,16 +23,26 @@ export const createArgs = {
   parent: { type: "positional", required: false, description: "Parent layer ID or name" },
 } satisfies ArgsDef;
 
-/** The layer create-layer and import-layer make, from the flags of `createArgs` and the parent. */
-export function createRequest(args: ScannedArgs, parent: string | undefined): CreateLayerRequest {
+/**
+ * The layer create-layer and import-layer make, from the flags of `createArgs`
+ * and the parent. As upstream's populateLayerOptions: a kind without a map
+ * flag (and without --host*map) takes the parent's map; maps that idmapped
+ * mounts apply at mount time are not recorded at all (decided in the
+ * layers.json transaction, where the parent's record is at hand).
+ */
+export function createRequest(ctx: Ctx, parent: string | undefined): CreateLayerRequest {
+  const maps = idMapsFrom(ctx.args);
   return {
-    id: lastValue(args, "id"),
-    names: allValues(args, "name"),
+    id: lastValue(ctx.args, "id"),
+    names: allValues(ctx.args, "name"),
     // An empty parent means "no parent", as in containers-storage (create-layer "").
     parent: parent === "" ? undefined : parent,
-    readonly: boolFlag(args, "readonly"),
-    mountLabel: lastValue(args, "label"),
-    ...idMapsFrom(args),
+    readonly: boolFlag(ctx.args, "readonly"),
+    mountLabel: lastValue(ctx.args, "label"),
+    uidmap: maps.uidmap,
+    gidmap: maps.gidmap,
+    inheritMaps: { uid: !maps.hostUid, gid: !maps.hostGid },
+    mapsAtMountTime: (m) => mapsAtMountTime(ctx, m, "new layer"),
   };
 }
 
@@ -54,7 +64,7 @@ const cmd = defineCommand({
     const ctx = await begin(cmd, rawArgs);
     if (!ctx) return 0;
     const [parent] = expectPositionals(ctx.args, "create-layer", 0, 1, "at most one parent layer");
-    const req = createRequest(ctx.args, parent);
+    const req = createRequest(ctx, parent);
     // With a split image store a read-only layer goes there (store-set.ts).
     const target = req.readonly ? readOnlyLayerStore(ctx.paths) : ctx.paths;
     prepareStoreHome({ ...ctx, paths: target });

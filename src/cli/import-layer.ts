@@ -24,7 +24,7 @@ const cmd = defineCommand({
     input.onRead = progress.add;
     try {
       prepareStoreHome(ctx);
-      const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent), async (rec) => {
+      const rec = await createLayer(ctx.paths, createRequest(ctx, parent), async (rec) => {
         const s = await applyToLayer(ctx.paths, ctx.options, rec, input);
         log.debug(`layer ${rec.id}: ${s.entries} entries, ${s.diffSize} bytes (${s.compression}), tar-split ${s.tarSplit ? "written" : "not written"}`);
       });

@@ -30,7 +30,7 @@ const cmd = defineCommand({
         const readOnly = boolFlag(ctx.args, "ro");
         const t = mountTarget(ctx.paths, ref, readOnly);
         const layer = t.image ? await hostTopLayer(ctx.paths, t.image, t.layer) : t.layer;
-        const r = await mountLayer(ctx.paths, ctx.options, layer, { options: t.volatile ? ["volatile", ...options] : options, readOnly, ...(label ? { label } : {}) });
+        const r = await mountLayer(ctx.paths, ctx.options, layer, { options: t.volatile ? ["volatile", ...options] : options, readOnly, ...(label ? { label } : {}), ...(t.maps ? { maps: t.maps } : {}) });
         results.push({ id: ref, mountpoint: r.path, error: "" });
         if (!ctx.json) out(r.path);
       },

@@ -4,6 +4,8 @@ import { dirname } from "node:path";
 import { MAX_DEPTH } from "../store/lower.ts";
 import { linkMode } from "../store/mode.ts";
 import { probeKernel } from "../mount/probe.ts";
+import { idmapSupport } from "../mount/idmap-support.ts";
+import { existsSync } from "node:fs";
 import { statfsType } from "../sys/libc.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
@@ -40,6 +42,22 @@ function existingAncestor(p: string): string {
  */
 const DTYPE_FS = new Set(["extfs", "btrfs", "tmpfs", "f2fs", "zfs", "xfs"]);
 
+const SOURCES: Record<string, string> = {
+  probe: "probed: overlay mounts on an idmapped lower dir",
+  cache: "cached",
+};
+
+/**
+ * Whether ID maps are applied by idmapped mounts (true: nothing is copied) or
+ * by copy-and-shift (false), with where the answer comes from; upstream's
+ * "Supports shifting" line. Probes only a store that exists (status never creates one).
+ */
+function idmapLine(ctx: NonNullable<Awaited<ReturnType<typeof begin>>>): string {
+  const s = idmapSupport(ctx.paths, ctx.options, existsSync(ctx.paths.home));
+  const why = s.supported ? (SOURCES[s.source] ?? s.source) : `copy-and-shift: ${s.reason ?? s.source}`;
+  return `${s.supported} (${why}${s.source === "cache" ? ` in ${ctx.paths.runRoot}/overlay/idmapped-lower-dir-${s.supported}` : ""})`;
+}
+
 const cmd = defineCommand({
   meta: { name: "status", description: "Print driver facts: roots, backing filesystem, limits, mount strategies" },
   args: { ...globalArgs, ...jsonArg },
@@ -70,6 +88,7 @@ const cmd = defineCommand({
       ["Max Depth", String(MAX_DEPTH)],
       ["Mount Strategies", strategies + (k.api ? "" : ` (no mount API: ${k.apiReason})`)],
       ["Default Mount Strategy", o.mountStrategy ?? (k.api ? "api" : "direct, fd when over a page")],
+      ["Supports shifting", idmapLine(ctx)],
       ["Link Mode", linkMode(ctx.paths)],
       ["Image Store", ctx.options.imageStore ?? "(none)"],
       ["Additional Image Stores", `[${o.imageStores.join(" ")}]`],

@@ -30,6 +30,11 @@ import { makeHomePrivate } from "./propagation.ts";
 import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
 import { extraDiffs, withExtraDiffs } from "../store/diff-n.ts";
 import { isFromReadOnlyStore, storeOf } from "../store/store-set.ts";
+import { unmountBelow } from "./unmount-below.ts";
+import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
+import { sameMap } from "../archive/apply/idmap-parse.ts";
+import { attachIdmappedHome, formatMaps, mappedDir, throughView, type IdmappedHome } from "./idmap-lowers.ts";
+import { idmapSupport } from "./idmap-support.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -37,6 +42,30 @@ export interface MountOptions {
   readOnly?: boolean;
   /** Mount label; defaults to the layer's. */
   label?: string;
+  /**
+   * A container's ID maps: when they differ from its layer's, the lower dirs
+   * are ID-mapped at mount time (idmap-lowers.ts), as upstream when the
+   * kernel supports it; without that support such a mount is refused.
+   */
+  maps?: { uidmap: IdMapEntry[]; gidmap: IdMapEntry[] };
+}
+
+/**
+ * The maps the mount must apply to the lower dirs: none when the caller gives
+ * none or the layer already holds them (a copied-and-shifted layer).
+ * @throws {OvError} unsupported when they differ and idmapped mounts are not used.
+ */
+function mapsToApply(rec: LayerRecord, maps: MountOptions["maps"], supported: () => { supported: boolean; reason?: string }): MountOptions["maps"] | null {
+  if (!maps || (maps.uidmap.length === 0 && maps.gidmap.length === 0)) return null;
+  const own = mapperFor(rec);
+  if (sameMap(maps.uidmap, own.uids) && sameMap(maps.gidmap, own.gids)) return null;
+  const s = supported();
+  if (s.supported) return maps;
+  throw new OvError(
+    "unsupported",
+    `Cannot mount layer ${rec.id}: shifting not enabled: its container's ID maps (uid ${formatMaps(maps.uidmap)}, gid ${formatMaps(maps.gidmap)}) differ from the layer's (uid ${formatMaps(own.uids)}, gid ${formatMaps(own.gids)}) and idmapped mounts are not used (${s.reason ?? "unsupported"})`,
+    { hint: "the container was made where idmapped mounts work: mount it there, or without _CONTAINERS_OVERLAY_DISABLE_IDMAP=yes" },
+  );
 }
 
 export interface MountResult {
@@ -121,13 +150,17 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const chain = readChain(paths, rec.id, { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) });
       const label = mo.label ?? rec.mountlabel;
       let applied: ReturnType<typeof applyPlan>;
+      const idmap = mapsToApply(rec, mo.maps, () => idmapSupport(paths, store));
+      // Lower dirs (not the layer's own diff) named through the idmapped view of the home.
+      const viewRoot = join(mappedDir(paths, rec.id), "0");
+      const lower = (p: string) => (idmap ? throughView(paths.home, viewRoot, p) : p);
       const req = {
         layerId: rec.id,
         diff: paths.diff(rec.id),
         work: paths.work(rec.id),
         merged,
-        empty: paths.empty(rec.id),
-        lowers: [...extraDiffs(paths.diff(rec.id)), ...withExtraDiffs(chain.lowers.map((l) => l.diff))],
+        empty: lower(paths.empty(rec.id)),
+        lowers: [...extraDiffs(paths.diff(rec.id)), ...withExtraDiffs(chain.lowers.map((l) => l.diff))].map(lower),
         readOnly: Boolean(mo.readOnly) || wantsReadOnly(options) || isReadOnlyLayer(rec),
         options,
         ...(label && selinuxEnabled() ? { label } : {}),
@@ -138,6 +171,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       if (!req.readOnly) requireWritable(paths.layer(rec.id), rec.id);
       // Every dir is opened beneath the graph root, following no symlink, before anything is mounted or written.
       const root = StoreRoot.open(paths.graphRoot, `mount layer ${rec.id}`, paths.roots);
+      let view: IdmappedHome | null = null;
       try {
         // The home first (it is bind-mounted onto itself below), then every dir through that bind
         // mount: a dir opened before it would be the covered one, and a mount on it invisible.
@@ -150,16 +184,29 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
             throw wrapSys(e, `Cannot make the overlay home ${paths.home} a private mount`);
           }
         }
+        if (idmap) {
+          const t0 = performance.now();
+          view = attachIdmappedHome(paths, rec.id, idmap.uidmap, idmap.gidmap, sys);
+          log.debug(`layer ${rec.id}: lower dirs ID-mapped (uid map ${formatMaps(idmap.uidmap)}, gid map ${formatMaps(idmap.gidmap)}) through ${view.root} in ${(performance.now() - t0).toFixed(1)} ms; no copy`);
+        }
         const dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
         if (!req.readOnly) clearVolatileMarker(paths.work(rec.id), dirs.fdOf(paths.work(rec.id)));
         applied = applyPlan(plan, strategies, sys, kernel.pageSize, dirs);
       } finally {
         root.close();
+        // overlay holds its own references to the lower dirs: the view goes at once, mounted or not.
+        // A view that will not go never hides the mount's own outcome: unmount and delete detach it later.
+        try {
+          view?.release();
+        } catch (e) {
+          log.warn(`${e instanceof Error ? e.message : String(e)}; it is detached again when the layer is unmounted or deleted`);
+        }
       }
       log.debug(
         `mounted layer ${rec.id} (${chain.lowers.length} lowers from ${chain.source}${req.readOnly ? ", read-only" : ""}) with the ${applied.strategy} strategy, ` +
           (applied.strategy === "api" ? "no mount data" : `mount data ${applied.dataLength} bytes`) +
           ` (direct data would be ${plan.directLength} bytes, page size ${kernel.pageSize})` +
+          (idmap ? ", lower dirs ID-mapped" : "") +
           (applied.fellBack.length ? `; fell back from: ${applied.fellBack.join("; ")}` : ""),
       );
       const entry: MountRecord = current ?? { id: rec.id, path: merged, count: 0 };
@@ -256,6 +303,8 @@ export async function dropMount(paths: StorePaths, id: string, force: boolean, s
       return { id, stillMounted: true, count: entry.count };
     }
     detachMerged(merged, sys);
+    // An idmapped view left by a crash mid-mount (idmap-lowers.ts): detached too, as upstream's put().
+    if (existsSync(mappedDir(paths, id))) unmountBelow(mappedDir(paths, id), sys);
     if (entry) {
       txn.records = txn.records.filter((r) => r !== entry);
       txn.save();

@@ -41,6 +41,12 @@ export interface CreateContainerRequest {
   /** The container's ID maps (empty: the host's). */
   uidmap?: IdMapEntry[];
   gidmap?: IdMapEntry[];
+  /**
+   * The maps are applied by idmapped mounts when the container is mounted
+   * (upstream's canUseShifting): its layer gets no maps and nothing is copied;
+   * the container record keeps them.
+   */
+  shifting?: boolean;
 }
 
 /** The new container record (not yet added), its layer already known. Pure but for the ID. */
@@ -91,14 +97,14 @@ export function createContainer(paths: StorePaths, req: CreateContainerRequest):
         const top = parent ? ltxn.records.find((r) => r.id === parent) : undefined;
         if (own && top) {
           const before = img["mapped-layers"]?.length ?? 0;
-          parent = await topLayerFor(paths, ltxn, img, top, req.uidmap ?? [], req.gidmap ?? []);
+          parent = await topLayerFor(paths, ltxn, img, top, req.uidmap ?? [], req.gidmap ?? [], req.shifting);
           if ((img["mapped-layers"]?.length ?? 0) !== before) itxn.save();
         }
       }
       return updateContainers(paths, async (ctxn) => {
         // Check the container's ID and names before its layer is made.
         planContainerRecord(ctxn.records, req, imageId, "", 0n);
-        const layer = await createLayerInTxn(paths, ltxn, { ...(req.layerId ? { id: req.layerId } : {}), ...(parent ? { parent } : {}), uidmap: req.uidmap ?? [], gidmap: req.gidmap ?? [] });
+        const layer = await createLayerInTxn(paths, ltxn, { ...(req.layerId ? { id: req.layerId } : {}), ...(parent ? { parent } : {}), uidmap: req.shifting ? [] : (req.uidmap ?? []), gidmap: req.shifting ? [] : (req.gidmap ?? []) });
         const rec = planContainerRecord(ctxn.records, req, imageId, layer.id, nowNanos());
         ctxn.records.push(rec);
         ctxn.save();

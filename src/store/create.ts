@@ -41,6 +41,16 @@ export interface CreateLayerRequest {
   uidmap?: IdMapEntry[];
   gidmap?: IdMapEntry[];
   /**
+   * Kinds whose map, when the request has none, is taken from the parent
+   * (upstream's populateLayerOptions: no map flag and no --host*map).
+   */
+  inheritMaps?: { uid: boolean; gid: boolean };
+  /**
+   * Asked with the layer's maps (after inheriting): true when idmapped mounts
+   * apply them at mount time, so the record keeps none and nothing is copied.
+   */
+  mapsAtMountTime?: (maps: { uidmap: IdMapEntry[]; gidmap: IdMapEntry[] }) => boolean;
+  /**
    * The fill step writes diff1 itself (a mapped copy of another layer,
    * mapped-layer.ts): the parent's view is not copied in.
    */
@@ -77,8 +87,20 @@ export function planLayerRecord(records: readonly LayerRecord[], req: CreateLaye
     rec.parent = parent.id;
   }
   if (req.mountLabel) rec.mountlabel = req.mountLabel;
-  if (req.uidmap?.length) rec.uidmap = req.uidmap;
-  if (req.gidmap?.length) rec.gidmap = req.gidmap;
+  let uidmap = req.uidmap ?? [];
+  let gidmap = req.gidmap ?? [];
+  const parentRec = rec.parent ? findLayer(records, rec.parent) : undefined;
+  if (parentRec) {
+    const own = mapperFor(parentRec);
+    if (req.inheritMaps?.uid && uidmap.length === 0) uidmap = [...own.uids];
+    if (req.inheritMaps?.gid && gidmap.length === 0) gidmap = [...own.gids];
+  }
+  if (req.mapsAtMountTime?.({ uidmap, gidmap })) {
+    uidmap = [];
+    gidmap = [];
+  }
+  if (uidmap.length) rec.uidmap = uidmap;
+  if (gidmap.length) rec.gidmap = gidmap;
   rec.created = formatCreated(now);
   rec.flags = { [INCOMPLETE_FLAG]: true, ...(req.readonly ? { [READONLY_FLAG]: true } : {}) };
   return rec;

@@ -13,7 +13,7 @@
  * Removing a layer (removeLayer) also removes what other modules write for
  * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, rollback, sysError } from "../errors.ts";
 import { readChain } from "./chain.ts";
@@ -23,6 +23,7 @@ import { readLinkId } from "./link-file.ts";
 import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
+import { umount2 } from "../sys/libc.ts";
 
 export interface NewLayerFiles {
   /** Content of `lower-layers`, absent for a base layer. */
@@ -162,6 +163,7 @@ export function removeLayer(paths: StorePaths, id: string, opts: RemoveOptions =
   const why = invalidIdReason(id);
   if (why) throw new OvError("corrupt", `Refusing to remove layer ${quoteArg(id)}: it is not a valid layer ID (${why})`);
   if (!opts.keepLink) removeOwnLink(paths, id, opts.lid);
+  detachLeftoverView(paths.layer(id), id);
   const rm = (path: string, recursive: boolean): void => {
     try {
       rmSync(path, { recursive, force: true });
@@ -172,6 +174,30 @@ export function removeLayer(paths: StorePaths, id: string, opts: RemoveOptions =
   rm(paths.layer(id), true);
   rm(paths.tarSplit(id), false);
   rm(join(paths.layersDir, id), true);
+}
+
+/**
+ * A crash between attaching and detaching an idmapped view of the overlay
+ * home (mount/idmap-lowers.ts) leaves the whole home mounted at
+ * <layer>/mapped/0: detach it first, so the removal never walks into it.
+ * Unmounted, mapped/0 is an empty dir (or absent).
+ */
+function detachLeftoverView(layerDir: string, id: string): void {
+  const view = join(layerDir, "mapped", "0");
+  for (let i = 0; i < 8; i++) {
+    let names: string[];
+    try {
+      names = readdirSync(view);
+    } catch {
+      return;
+    }
+    if (names.length === 0) return;
+    try {
+      umount2(view, 2 /* MNT_DETACH */);
+    } catch (e) {
+      throw sysError(`Cannot remove layer ${id}: ${view} is not empty and is not an idmapped view that can be detached`, e, { path: view });
+    }
+  }
 }
 
 function removeOwnLink(paths: StorePaths, id: string, knownLid: string | null | undefined): void {

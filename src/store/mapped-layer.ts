@@ -39,13 +39,21 @@ function matches(rec: LayerRecord, uidmap: readonly IdMapEntry[], gidmap: readon
 /**
  * The layer a container with these maps stacks on: the top layer when its
  * maps are the same, else a mapped top layer with these maps (made and noted
- * in `img` when there is none yet; the caller saves images.json).
+ * in `img` when there is none yet; the caller saves images.json). With
+ * `shifting` (idmapped mounts apply the maps at mount time, as upstream's
+ * imageTopLayerForMapping), a layer without maps fits too and a new copy gets
+ * no maps: the top layer is not duplicated unless it has maps of its own.
  */
-export async function topLayerFor(paths: StorePaths, ltxn: LayerTxn, img: ImageRecord, top: LayerRecord, uidmap: IdMapEntry[], gidmap: IdMapEntry[]): Promise<string> {
-  if (matches(top, uidmap, gidmap)) return top.id;
+export async function topLayerFor(paths: StorePaths, ltxn: LayerTxn, img: ImageRecord, top: LayerRecord, uidmap: IdMapEntry[], gidmap: IdMapEntry[], shifting = false): Promise<string> {
+  const fits = (rec: LayerRecord) => (shifting && mapperFor(rec).identity) || matches(rec, uidmap, gidmap);
+  if (fits(top)) return top.id;
   for (const id of img["mapped-layers"] ?? []) {
     const rec = ltxn.records.find((r) => r.id === id);
-    if (rec && matches(rec, uidmap, gidmap)) return rec.id;
+    if (rec && fits(rec)) return rec.id;
+  }
+  if (shifting) {
+    uidmap = [];
+    gidmap = [];
   }
   const req = { ...(top.parent ? { parent: top.parent } : {}), uidmap, gidmap, fillsDiff1: true };
   const rec = await createLayerInTxn(paths, ltxn, req, (rec) => {

@@ -18,7 +18,7 @@ import { readContainers } from "./container-store.ts";
 import { readImages } from "./image-store.ts";
 import { findRecord } from "./lookup.ts";
 import { readLayers } from "./layer-store.ts";
-import { mapperFor } from "../archive/apply/idmap.ts";
+import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import type { StorePaths } from "./paths.ts";
 
 export interface MountTarget {
@@ -29,6 +29,8 @@ export interface MountTarget {
   volatile: boolean;
   /** For an image: its ID (the layer to mount is its top layer with the host's ID maps, mapped-layer.ts). */
   image?: string;
+  /** For a container: its ID maps (applied at mount time when its layer does not hold them). */
+  maps?: { uidmap: IdMapEntry[]; gidmap: IdMapEntry[] };
 }
 
 function imageTop(paths: StorePaths, ref: string): MountTarget | undefined {
@@ -38,9 +40,16 @@ function imageTop(paths: StorePaths, ref: string): MountTarget | undefined {
   return { layer: img.layer, kind: "image", volatile: false, image: img.id };
 }
 
+function containerMaps(c: { [key: string]: unknown }): { uidmap: IdMapEntry[]; gidmap: IdMapEntry[] } {
+  const m = mapperFor(c);
+  return { uidmap: [...m.uids], gidmap: [...m.gids] };
+}
+
 function containerLayer(paths: StorePaths, ref: string): MountTarget | undefined {
-  const c = findRecord(readContainers(paths), ref, "container");
-  return c ? { layer: c.layer, kind: "container", volatile: isVolatile(c) } : undefined;
+  const all = readContainers(paths);
+  // As upstream's container lookup: a container's layer ID names the container too (its maps apply).
+  const c = findRecord(all, ref, "container") ?? all.find((r) => r.layer === ref);
+  return c ? { layer: c.layer, kind: "container", volatile: isVolatile(c), maps: containerMaps(c) } : undefined;
 }
 
 /** The layer `mount` mounts for `ref`. */

@@ -10,7 +10,7 @@
 import { copyFileSync, linkSync, mkdirSync, readlinkSync, symlinkSync, chmodSync } from "node:fs";
 import { OvError, sysError } from "../errors.ts";
 import { AT_FDCWD, lchown, lgetxattr, llistxattr, lsetxattr, lutimens, mknodat } from "../sys/libc.ts";
-import type { IdMapper } from "../archive/apply/idmap.ts";
+import { IdMapper } from "../archive/apply/idmap.ts";
 import { isIdXattr, shiftXattr } from "../archive/apply/xattr-shift.ts";
 import { mergedChildren, mergedRoot, type MergedEntry } from "../archive/export/merged-view.ts";
 import { fileType, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG } from "../archive/export/fs-info.ts";
@@ -21,6 +21,11 @@ export interface ShiftCopyStats {
 
 /** Moves ids from one mapping to another (host -> container -> host). */
 export function idShifter(from: IdMapper, to: IdMapper, layer: string): { pair(uid: number, gid: number, path: string): [number, number]; one(id: number, kind: "UID" | "GID", path: string): number } {
+  // One kind at a time (an xattr's id): the other kind's map left empty, so no stand-in id has to be in it.
+  const fromU = new IdMapper(from.uids, []);
+  const toU = new IdMapper(to.uids, []);
+  const fromG = new IdMapper([], from.gids);
+  const toG = new IdMapper([], to.gids);
   return {
     pair(uid, gid, path) {
       const what = `${layer}: ${path}`;
@@ -29,8 +34,8 @@ export function idShifter(from: IdMapper, to: IdMapper, layer: string): { pair(u
     },
     one(id, kind, path) {
       const what = `${layer}: ${path}`;
-      if (kind === "UID") return to.toHost(from.toContainer(id, 0, what)[0], 0, what)[0];
-      return to.toHost(0, from.toContainer(0, id, what)[1], what)[1];
+      if (kind === "UID") return toU.toHost(fromU.toContainer(id, 0, what)[0], 0, what)[0];
+      return toG.toHost(0, fromG.toContainer(0, id, what)[1], what)[1];
     },
   };
 }

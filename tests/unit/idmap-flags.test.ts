@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseIdMap, sameMap, subordinateMap } from "../../src/archive/apply/idmap-parse.ts";
+import { planIdMaps } from "../../src/cli/idmap-args.ts";
 import { isIdXattr, shiftXattr } from "../../src/archive/apply/xattr-shift.ts";
 import { OvError } from "../../src/errors.ts";
 import { acl, capV3 } from "../helpers/xattr-values.ts";
@@ -108,5 +109,32 @@ describe("shiftXattr", () => {
     expect(isIdXattr("user.foo")).toBe(false);
     const v = new Uint8Array([1, 2, 3]);
     expect(shiftXattr("user.foo", v, shift, "/f")).toBe(v);
+  });
+});
+
+describe("planIdMaps (containers-storage's flag rules)", () => {
+  const sub = (file: string, name: string) => (file === "/etc/subuid" ? [{ container_id: 0, host_id: name === "alice" ? 100000 : 1, size: 65536 }] : [{ container_id: 0, host_id: 500000, size: 65536 }]);
+  const none = { hostuid: false, hostgid: false, uidmap: [] as string[], gidmap: [] as string[] };
+  test("--host*map with a map of its kind is refused", () => {
+    expect(() => planIdMaps({ ...none, hostuid: true, uidmap: ["0:1:1"] }, sub)).toThrow(/host uid map specified along with UID mapping/);
+    expect(() => planIdMaps({ ...none, hostgid: true, subgid: "alice" }, sub)).toThrow(/host gid map specified along with GID mapping/);
+  });
+  test("one --sub*map name serves both kinds, and --uidmap ranges follow the subordinate ones", () => {
+    const m = planIdMaps({ ...none, subgid: "alice", uidmap: ["70000:1:1"] }, sub);
+    expect(m.uidmap).toEqual([
+      { container_id: 0, host_id: 100000, size: 65536 },
+      { container_id: 70000, host_id: 1, size: 1 },
+    ]);
+    expect(m.gidmap).toEqual([{ container_id: 0, host_id: 500000, size: 65536 }]);
+  });
+  test("--hostuidmap with only --subgidmap: the GID map from it, no UID map, host flagged", () => {
+    const m = planIdMaps({ ...none, hostuid: true, subgid: "alice" }, sub);
+    expect(m.uidmap).toEqual([]);
+    expect(m.gidmap).toEqual([{ container_id: 0, host_id: 500000, size: 65536 }]);
+    expect(m.hostUid).toBe(true);
+    expect(m.hostGid).toBe(false);
+  });
+  test("no flags: empty maps, not host (the parent's maps will apply)", () => {
+    expect(planIdMaps(none, sub)).toEqual({ uidmap: [], gidmap: [], hostUid: false, hostGid: false });
   });
 });

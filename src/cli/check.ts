@@ -80,7 +80,12 @@ const cmd = defineCommand({
     if (failures.length) failed = `check: ${failures.length} removal(s) failed`;
     else if (!repair && upstreamCount(r) > 0) failed = `check: ${counts}`;
     else if (repair && !force && r.containers.size > 0) failed = `check: ${r.containers.size} container errors (add --force to remove damaged containers)`;
-    else if (own.length) failed = `check: ${own.length} ovlayer problem(s); \`ovlayer check --verbose\` lists them, \`ovlayer repair\` fixes them`;
+    else if (own.length) {
+      // A directory that could not be listed makes the rest doubtful: its error is named even without --verbose.
+      const unread = own.find((f) => f.code === "unreadable");
+      const first = unread ? ` (${unread.file} ${unread.problem})` : "";
+      failed = `check: ${own.length} ovlayer problem(s)${first}; \`ovlayer check --verbose\` lists them, \`ovlayer repair\` fixes them`;
+    }
     if (failed) await writeErr(formatLine("error", failed));
     else if (verbose) await writeErr(formatLine("info", `check: no problems in ${ctx.paths.graphRoot} (${first.own.layers} layer directories, ${first.own.mode} store)`));
     return failed ? 1 : 0;

@@ -7,7 +7,7 @@
  * else unmounted) is treated as zero. A failed mount leaves the count as it
  * was and nothing mounted.
  */
-import { accessSync, chownSync, constants, existsSync, lstatSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { accessSync, chownSync, constants, existsSync, lstatSync, mkdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
@@ -29,6 +29,7 @@ import { assumedKernel, selinuxEnabled } from "./probe.ts";
 import { makeHomePrivate } from "./propagation.ts";
 import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
 import { extraDiffs, withExtraDiffs } from "../store/diff-n.ts";
+import { removeTree } from "../store/remove-tree.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -80,7 +81,7 @@ function openPlanDirs(root: StoreRoot, paths: StorePaths, id: string, lowerdirs:
 function clearVolatileMarker(work: string, workFd?: number): void {
   const base = workFd !== undefined && existsSync("/proc/self/fd") ? `/proc/self/fd/${workFd}` : work;
   try {
-    rmSync(join(base, "work", "incompat", "volatile"), { recursive: true, force: true });
+    removeTree(join(base, "work", "incompat", "volatile"));
   } catch (e) {
     if (errCode(e) === "ENOTDIR") return; // a broken work dir cannot hold the marker; the mount reports it
     throw sysError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);

@@ -13,7 +13,7 @@
  * Removing a layer (removeLayer) also removes what other modules write for
  * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, rollback, sysError } from "../errors.ts";
 import { readChain } from "./chain.ts";
@@ -23,6 +23,7 @@ import { readLinkId } from "./link-file.ts";
 import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
+import { removeTree } from "./remove-tree.ts";
 
 export interface NewLayerFiles {
   /** Content of `lower-layers`, absent for a base layer. */
@@ -164,7 +165,7 @@ export function removeLayer(paths: StorePaths, id: string, opts: RemoveOptions =
   if (!opts.keepLink) removeOwnLink(paths, id, opts.lid);
   const rm = (path: string, recursive: boolean): void => {
     try {
-      rmSync(path, { recursive, force: true });
+      removeTree(path, recursive);
     } catch (e) {
       throw sysError(`Cannot remove ${path} of layer ${id}`, e, { path });
     }

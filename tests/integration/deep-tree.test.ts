@@ -34,12 +34,12 @@ describe.skipIf(!canMount())(`a directory tree ${DEPTH} levels deep`, () => {
     s = tempStore("ovl-deep-");
     id = firstLine(s.ovOk(["create-layer", "-n", "deep"]));
     deepTree(join(s.graph, "overlay", id, "diff"));
-  });
+  }, 300_000);
   // GNU rm walks by fd: the test's own rmSync takes minutes on a tree past PATH_MAX.
   afterAll(() => {
     Bun.spawnSync(["rm", "-rf", join(s.graph, "overlay", id, "diff")]);
     s.cleanup();
-  });
+  }, 300_000);
 
   test("diff exports every level and the file at the bottom", () => {
     const tarball = join(s.dir, "deep.tar");

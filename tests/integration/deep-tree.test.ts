@@ -2,10 +2,10 @@
  * A layer whose diff holds a directory tree 5,000 levels deep (10,000 bytes
  * of path, past PATH_MAX): `diff` walks it with its own stack and short
  * fd-anchored paths, so it neither overflows the call stack nor fails with
- * ENAMETOOLONG.
+ * ENAMETOOLONG; `delete-layer` removes it in linear time.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, constants, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { canMount, firstLine, OVLAYER, tempStore, type TempStore } from "../helpers/store.ts";
 
@@ -51,5 +51,13 @@ describe.skipIf(!canMount())(`a directory tree ${DEPTH} levels deep`, () => {
     const names = list.stdout.toString().split("\n").filter(Boolean);
     expect(names.length).toBe(DEPTH + 1);
     expect(names.at(-1)).toBe("d/".repeat(DEPTH) + "leaf");
+  }, 120_000);
+
+  test("delete-layer removes it, each level once (src/store/remove-tree.ts)", () => {
+    const r = s.ov(["delete-layer", "deep"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(s.ovOk(["layers", "-q"])).toBe("");
+    expect(existsSync(join(s.graph, "overlay", id))).toBe(false);
   }, 120_000);
 });

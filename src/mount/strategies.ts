@@ -9,6 +9,7 @@ import { SysError } from "../sys/libc.ts";
 import { fdData, formatData, type MountPlan, type Strategy } from "./plan.ts";
 import { mountAttrs, splitOption, superblockFlagNames } from "./mount-options.ts";
 import type { MountSys } from "./syscalls.ts";
+import { clip } from "../quote.ts";
 
 /**
  * The dirs of a plan already opened beneath the graph root (store/safe-open.ts):
@@ -39,7 +40,7 @@ export class StrategyError extends Error {
   readonly kernel: string[];
   constructor(strategy: Strategy, cause: unknown, fallback: boolean, kernel: string[] = [], stage?: string) {
     const msg = cause instanceof Error ? cause.message : String(cause);
-    const where = stage ? ` (while setting ${stage})` : "";
+    const where = stage ? ` (while setting ${clip(stage)})` : "";
     super(`${strategy}: ${msg}${where}${kernel.length ? ` (kernel: ${kernel.join("; ")})` : ""}`, { cause });
     this.strategy = strategy;
     this.errno = cause instanceof SysError ? cause.code : "";

@@ -5,7 +5,7 @@
  */
 import { StoreRoot } from "../store/safe-open.ts";
 import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from "node:fs";
-import { errCode, sysError } from "../errors.ts";
+import { errCode, OvError, sysError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
@@ -101,8 +101,9 @@ export async function applyToLayer(paths: StorePaths, options: StoreOptions, rec
   // cannot redirect the writes.
   const root = StoreRoot.open(paths.graphRoot, action);
   let summary: ImportSummary;
+  let diff = "";
   try {
-    const diff = fdPath(root.dir(paths.diff(id), action));
+    diff = fdPath(root.dir(paths.diff(id), action));
     const empty = isDiffEmpty(diff, id);
     if (!empty) removeTarSplit(paths, id);
     summary = await importTarball({
@@ -115,6 +116,10 @@ export async function applyToLayer(paths: StorePaths, options: StoreOptions, rec
       ids: mapperFor(rec),
       ...(empty ? { tarSplitPath: paths.tarSplit(id) } : {}),
     });
+  } catch (e) {
+    // Messages name the diff dir as the user knows it, not the /proc/self/fd path it was written through.
+    if (e instanceof OvError && diff !== "") e.message = e.message.replace(new RegExp(`${diff}(?![0-9])`, "g"), paths.diff(id));
+    throw e;
   } finally {
     root.close();
   }

@@ -5,7 +5,8 @@
  * repair. Each verb is traced once on a fresh copy of a template store; then,
  * for each syscall kind it uses on the store and a spread of its call indices
  * (OVL_FAULT_SAMPLES per kind, default below), the verb runs again on a fresh
- * copy with that one call failed by EIO, then by ENOSPC. After each run:
+ * copy with that one call failed by EIO or ENOSPC (in turn; both with
+ * OVL_FAULT_BOTH=1). After each run:
  * - the exit code is not 70 (internal error) and no signal ended it;
  * - a failure is reported as "ovlayer: ..." lines naming the error, no stack;
  * - every JSON file of the store parses;
@@ -22,6 +23,10 @@ import { canMount, firstLine, hasCommand, hasContainersStorage, inCI, OVLAYER, t
 
 const SAMPLES = Number(process.env.OVL_FAULT_SAMPLES ?? 2);
 const ERRNOS: readonly Errno[] = ["EIO", "ENOSPC"];
+/** Both errnos on every sampled call (OVL_FAULT_BOTH=1), else they alternate from one sampled call to the next (~150 runs, ~2 min). */
+const BOTH = process.env.OVL_FAULT_BOTH === "1";
+let turn = 0;
+const errnosFor = (): readonly Errno[] => (BOTH ? ERRNOS : [ERRNOS[turn++ % ERRNOS.length]!]);
 
 function hasStrace(): boolean {
   const ok = hasCommand("strace") && canInject();
@@ -172,7 +177,7 @@ describe.skipIf(!canMount() || !hasContainersStorage() || !hasStrace())("EIO and
       let cases = 0;
       for (const [kind, indices] of traced.calls) {
         for (const index of spread(indices, SAMPLES)) {
-          for (const errno of ERRNOS) {
+          for (const errno of errnosFor()) {
             restore();
             verb.setup?.(s);
             const r = runWithFault(argvOf(verb), s.env, kind, index, errno);

@@ -3,9 +3,9 @@
  * its tar-split file `R/overlay-layers/<ID>.tar-split.gz`, and the
  * layers.json fields containers-storage records after ApplyDiff.
  */
-import { withStoreRoot } from "../store/safe-open.ts";
+import { StoreRoot } from "../store/safe-open.ts";
 import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from "node:fs";
-import { errCode, sysError } from "../errors.ts";
+import { errCode, OvError, sysError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
 import type { LayerRecord } from "../store/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
@@ -63,10 +63,15 @@ export function openTarball(file: string | undefined): TarballInput {
   };
 }
 
-/** True when the layer's diff directory has no entries. */
-export function isDiffEmpty(paths: StorePaths, id: string): boolean {
+/** The path that reaches an open directory fd's very directory. */
+export function fdPath(fd: number): string {
+  return `/proc/self/fd/${fd}`;
+}
+
+/** True when layer `id`'s diff directory (`dir`: its path or fdPath) has no entries. */
+export function isDiffEmpty(dir: string, id: string): boolean {
   try {
-    return readdirSync(paths.diff(id)).length === 0;
+    return readdirSync(dir).length === 0;
   } catch (e) {
     throw sysError(`Cannot read the diff directory of layer ${id}`, e);
   }
@@ -90,20 +95,34 @@ export function removeTarSplit(paths: StorePaths, id: string): void {
  */
 export async function applyToLayer(paths: StorePaths, options: StoreOptions, rec: LayerRecord, input: TarballInput): Promise<ImportSummary> {
   const id = rec.id;
-  // The diff dir must be the layer's own, reached from the graph root without following a symlink.
-  withStoreRoot(paths.graphRoot, `apply to layer ${id}`, (r) => r.verify(paths.diff(id), `apply to layer ${id}`));
-  const empty = isDiffEmpty(paths, id);
-  if (!empty) removeTarSplit(paths, id);
-  const summary = await importTarball({
-    fd: input.fd,
-    source: input.source,
-    ...(input.onRead ? { onRead: input.onRead } : {}),
-    root: paths.diff(id),
-    layerId: id,
-    opaqueXattr: opaqueXattrFor(options.overlay.mountOptions),
-    ids: mapperFor(rec),
-    ...(empty ? { tarSplitPath: paths.tarSplit(id) } : {}),
-  });
+  const action = `apply to layer ${id}`;
+  // The diff dir must be the layer's own, reached from the graph root without following a symlink; everything
+  // below goes through that very dir's fd (/proc/self/fd/N), so a dir swapped for a symlink after the check
+  // cannot redirect the writes.
+  const root = StoreRoot.open(paths.graphRoot, action);
+  let summary: ImportSummary;
+  let diff = "";
+  try {
+    diff = fdPath(root.dir(paths.diff(id), action));
+    const empty = isDiffEmpty(diff, id);
+    if (!empty) removeTarSplit(paths, id);
+    summary = await importTarball({
+      fd: input.fd,
+      source: input.source,
+      ...(input.onRead ? { onRead: input.onRead } : {}),
+      root: diff,
+      layerId: id,
+      opaqueXattr: opaqueXattrFor(options.overlay.mountOptions),
+      ids: mapperFor(rec),
+      ...(empty ? { tarSplitPath: paths.tarSplit(id) } : {}),
+    });
+  } catch (e) {
+    // Messages name the diff dir as the user knows it, not the /proc/self/fd path it was written through.
+    if (e instanceof OvError && diff !== "") e.message = e.message.replace(new RegExp(`${diff}(?![0-9])`, "g"), paths.diff(id));
+    throw e;
+  } finally {
+    root.close();
+  }
   recordImport(rec, summary);
   return summary;
 }

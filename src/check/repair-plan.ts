@@ -85,6 +85,8 @@ const sameChain = (a: readonly string[], b: readonly string[]) => firstDifferenc
  * @example planRepair(snap, { now: new Date().toISOString() }).map(describeAction)
  */
 export function planRepair(snap: StoreSnapshot, opts: PlanOptions): Action[] {
+  // What could not be listed (EIO, EACCES...) looks missing: acting on that picture could remove what is there.
+  if (snap.unreadable.length > 0) return [];
   const view = buildView(snap);
   const legacy = snap.mode === "legacy-compatible";
   const recordsUsable = snap.layersJson.kind !== "error";

@@ -9,13 +9,41 @@
  *   character, and `\` at the end of a line joins it with the next one.
  * - `$`, `` ` ``, `*`, `~`, `;`, `|`, `&`, `<`, `>` are ordinary characters:
  *   nothing is expanded, substituted, redirected or chained.
+ * - The script is UTF-8: a line that is not is refused (decodeBatch), as
+ *   arguments that are not are (raw-args.ts), never rewritten to U+FFFD.
  */
 import { OvError } from "../errors.ts";
+import { cutShown } from "../quote.ts";
+import { isUtf8, showBytes } from "./raw-args.ts";
 
 export interface BatchLine {
   /** 1-based number of the line the command starts on. */
   line: number;
   words: string[];
+}
+
+/**
+ * The text of a script read as bytes.
+ * @throws {OvError} usage naming the first line that is not valid UTF-8, and its bytes.
+ * @example decodeBatch(Buffer.from("layers\nmount \xff")) // throws "batch: line 2 ..."
+ */
+export function decodeBatch(bytes: Uint8Array): string {
+  if (isUtf8(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl < 0 ? bytes.length : nl;
+    const b = bytes.subarray(start, end);
+    if (!isUtf8(b)) {
+      throw new OvError("usage", `batch: line ${line} ${cutShown(showBytes(b), b.length)} is not valid UTF-8; ovlayer refuses it rather than change it`, {
+        hint: "paths, IDs and names given to ovlayer must be UTF-8",
+      });
+    }
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  // Valid line by line but not as a whole cannot happen (a newline never continues a sequence).
+  throw new OvError("usage", "batch: the script is not valid UTF-8");
 }
 
 /**

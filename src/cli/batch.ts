@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import type { ArgsDef } from "citty";
 import { sysError } from "../errors.ts";
 import { boolFlag, expectPositionals, globalArgs, type ScannedArgs } from "./args.ts";
-import { parseBatch } from "./batch-script.ts";
+import { decodeBatch, parseBatch } from "./batch-script.ts";
 import { rootArgsRaw, scanOwn } from "./context.ts";
 import { defineCommand } from "./define.ts";
 import { runArgv, verbIndex } from "./dispatch.ts";
@@ -43,13 +43,13 @@ const cmd = defineCommand({
     const own = await scanOwn(cmd, rawArgs);
     if (!own) return 0;
     const [file] = expectPositionals(own, "batch", 0, 1, "at most one script file");
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = !file || file === "-" ? await Bun.stdin.text() : readFileSync(file, "utf8");
+      bytes = !file || file === "-" ? new Uint8Array(await Bun.stdin.arrayBuffer()) : readFileSync(file);
     } catch (e) {
       throw sysError(`batch: cannot read ${file}`, e);
     }
-    const lines = parseBatch(text);
+    const lines = parseBatch(decodeBatch(bytes));
     const prefix = globalRaw(own);
     const keepGoing = boolFlag(own, "keep-going");
     await flushOut();

@@ -90,7 +90,12 @@ const cmd = defineCommand({
     else if (repair && !force && r.containers.size > 0) failed = `check: ${ro}${roImages}, ${r.containers.size} container errors (add --force to remove damaged containers)`;
     // Read-only stores are never repaired: what was found there stays (as upstream, exit 1).
     else if (repair && r.roLayers.size + r.roImages.size > 0) failed = `check: ${ro}${roImages} (read-only stores are not repaired)`;
-    else if (own.length) failed = `check: ${own.length} ovlayer problem(s); \`ovlayer check --verbose\` lists them, \`ovlayer repair\` fixes them`;
+    else if (own.length) {
+      // A directory that could not be listed makes the rest doubtful: its error is named even without --verbose.
+      const unread = own.find((f) => f.code === "unreadable");
+      const first = unread ? ` (${unread.file} ${unread.problem})` : "";
+      failed = `check: ${own.length} ovlayer problem(s)${first}; \`ovlayer check --verbose\` lists them, \`ovlayer repair\` fixes them`;
+    }
     if (failed) await writeErr(formatLine("error", failed));
     else if (verbose) await writeErr(formatLine("info", `check: no problems in ${ctx.paths.graphRoot} (${first.own.layers} layer directories, ${first.own.mode} store)`));
     return failed ? 1 : 0;

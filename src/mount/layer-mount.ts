@@ -7,7 +7,7 @@
  * else unmounted) is treated as zero. A failed mount leaves the count as it
  * was and nothing mounted.
  */
-import { accessSync, chownSync, constants, existsSync, lstatSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { accessSync, chownSync, constants, existsSync, lstatSync, mkdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
@@ -35,6 +35,7 @@ import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import { sameMap } from "../archive/apply/idmap-parse.ts";
 import { attachIdmappedHome, formatMaps, mappedDir, throughView, type IdmappedHome } from "./idmap-lowers.ts";
 import { idmapSupport } from "./idmap-support.ts";
+import { removeTree } from "../store/remove-tree.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -110,7 +111,7 @@ function openPlanDirs(root: StoreRoot, paths: StorePaths, id: string, lowerdirs:
 function clearVolatileMarker(work: string, workFd?: number): void {
   const base = workFd !== undefined && existsSync("/proc/self/fd") ? `/proc/self/fd/${workFd}` : work;
   try {
-    rmSync(join(base, "work", "incompat", "volatile"), { recursive: true, force: true });
+    removeTree(join(base, "work", "incompat", "volatile"));
   } catch (e) {
     if (errCode(e) === "ENOTDIR") return; // a broken work dir cannot hold the marker; the mount reports it
     throw sysError(`Cannot remove ${join(work, "work", "incompat", "volatile")}`, e);

@@ -7,12 +7,12 @@
  * visible. `overlay.skip_mount_home=true` turns all of this off. Verbs that
  * create layers do it too (prepareHome), as upstream does at store start.
  */
-import { mkdirSync } from "node:fs";
 import { OvError, sysError } from "../errors.ts";
 import { SysError } from "../sys/libc.ts";
 import { MS } from "./mount-options.ts";
 import { readMountinfo } from "./mountinfo.ts";
 import type { MountSys } from "./syscalls.ts";
+import { mkdirAll } from "../store/mkdir-all.ts";
 
 export type HomeAction = "none" | "bind+private" | "rbind+private" | "private";
 
@@ -45,7 +45,7 @@ export function makeHomePrivate(home: string, sys: MountSys): HomeAction {
  */
 export function prepareHome(home: string, skipMountHome: boolean, sys: MountSys): HomeAction | null {
   if (skipMountHome) return "none";
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  mkdirAll(home, 0o700);
   try {
     return makeHomePrivate(home, sys);
   } catch (e) {

@@ -6,9 +6,10 @@
  */
 import { OvError, errnoHint, errnoKind, errnoText } from "../errors.ts";
 import { SysError } from "../sys/libc.ts";
-import { fdData, type MountPlan, type Strategy } from "./plan.ts";
+import { fdData, formatData, type MountPlan, type Strategy } from "./plan.ts";
 import { mountAttrs, splitOption, superblockFlagNames } from "./mount-options.ts";
 import type { MountSys } from "./syscalls.ts";
+import { clip } from "../quote.ts";
 
 /**
  * The dirs of a plan already opened beneath the graph root (store/safe-open.ts):
@@ -39,7 +40,7 @@ export class StrategyError extends Error {
   readonly kernel: string[];
   constructor(strategy: Strategy, cause: unknown, fallback: boolean, kernel: string[] = [], stage?: string) {
     const msg = cause instanceof Error ? cause.message : String(cause);
-    const where = stage ? ` (while setting ${stage})` : "";
+    const where = stage ? ` (while setting ${clip(stage)})` : "";
     super(`${strategy}: ${msg}${where}${kernel.length ? ` (kernel: ${kernel.join("; ")})` : ""}`, { cause });
     this.strategy = strategy;
     this.errno = cause instanceof SysError ? cause.code : "";
@@ -58,13 +59,35 @@ function closeAll(sys: MountSys, fds: number[]): void {
   }
 }
 
-function runDirect(plan: MountPlan, sys: MountSys): number {
+/**
+ * The direct strategy's data and target. With dirs opened beneath the graph
+ * root, each is named `/proc/self/fd/N` (the very dir that was checked: a
+ * dir swapped for a symlink since cannot redirect the mount) when that data
+ * fits in the page; else the paths, as containers-storage passes them.
+ */
+export function directByFd(plan: MountPlan, pageSize: number, dirs: OpenedDirs): { target: string; data: string } {
+  const byFd = (p: string): string | undefined => {
+    const fd = dirs.fdOf(p);
+    return fd === undefined ? undefined : `/proc/self/fd/${fd}`;
+  };
+  const all = [...plan.lowerdirs, ...(plan.upperdir ? [plan.upperdir, plan.workdir!] : [])];
+  const named = all.map(byFd);
+  if (dirs.mergedFd === undefined || named.some((n) => n === undefined)) return { target: plan.req.merged, data: plan.directData };
+  const n = plan.lowerdirs.length;
+  const data = formatData(named.slice(0, n) as string[], plan.upperdir ? named[n] : undefined, plan.upperdir ? named[n + 1] : undefined, plan.extra);
+  if (Buffer.byteLength(data) >= pageSize) return { target: plan.req.merged, data: plan.directData };
+  return { target: `/proc/self/fd/${dirs.mergedFd}`, data };
+}
+
+function runDirect(plan: MountPlan, sys: MountSys, pageSize: number, dirs: OpenedDirs): number {
+  const { target, data } = directByFd(plan, pageSize, dirs);
   try {
-    sys.mount("overlay", plan.req.merged, "overlay", plan.flags, plan.directData);
+    sys.mount("overlay", target, "overlay", plan.flags, data);
   } catch (e) {
-    throw new StrategyError("direct", e, false);
+    // Named by the merged path, not by the /proc/self/fd/N it was reached through.
+    throw new StrategyError("direct", e instanceof SysError ? new SysError("mount", e.errno, plan.req.merged) : e, false);
   }
-  return plan.directLength;
+  return Buffer.byteLength(data);
 }
 
 /**
@@ -215,7 +238,7 @@ export function applyPlan(plan: MountPlan, strategies: readonly Strategy[], sys:
   for (let i = 0; i < strategies.length; i++) {
     const s = strategies[i]!;
     try {
-      const dataLength = s === "direct" ? runDirect(plan, sys) : s === "fd" ? runFd(plan, sys, pageSize, dirs) : runApi(plan, sys, dirs);
+      const dataLength = s === "direct" ? runDirect(plan, sys, pageSize, dirs) : s === "fd" ? runFd(plan, sys, pageSize, dirs) : runApi(plan, sys, dirs);
       return { strategy: s, dataLength, fellBack };
     } catch (e) {
       const err = e instanceof StrategyError ? e : new StrategyError(s, e, false);

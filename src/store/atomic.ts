@@ -4,8 +4,9 @@
  * half-written file, and a crash leaves either the old or the new content.
  * Symlinks are replaced the same way (made under a temp name, renamed over).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { mkdirAll } from "./mkdir-all.ts";
 
 export interface AtomicWriteOptions {
   mode?: number;
@@ -33,7 +34,7 @@ function renameOver(tmp: string, path: string): void {
 }
 
 export function atomicWriteFile(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  mkdirAll(dirname(path), 0o700);
   const tmp = tempPath(path);
   const fd = openSync(tmp, "wx", opts.mode ?? 0o600);
   try {
@@ -58,7 +59,7 @@ export function atomicWriteFile(path: string, data: string | Uint8Array, opts: A
  * with `dirMode`.
  */
 export function atomicSymlink(path: string, target: string, dirMode = 0o755): void {
-  mkdirSync(dirname(path), { recursive: true, mode: dirMode });
+  mkdirAll(dirname(path), dirMode);
   const tmp = tempPath(path);
   symlinkSync(target, tmp);
   renameOver(tmp, path);

@@ -5,10 +5,11 @@
  * '.' is its own file name; any other key is stored as "=" + base64(key),
  * as upstream's makeBigDataBaseName does (so "/" or ".." never reach a path).
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
+import { mkdirAll } from "./mkdir-all.ts";
 
 export interface BigDataFields {
   id: string;
@@ -36,7 +37,7 @@ export function requireKey(key: string, what: string): string {
 /** Writes the item's file (atomically, mode 0600, its directory 0700). */
 export function writeBigDataFile(dir: string, key: string, data: Uint8Array): void {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirAll(dir, 0o700);
     atomicWriteFile(join(dir, bigDataBaseName(key)), data, { mode: 0o600 });
   } catch (e) {
     throw sysError(`Cannot write data item ${JSON.stringify(key)} in ${dir}`, e);

@@ -11,7 +11,6 @@
  * RR/overlay-containers/<ID>/userdata, made when first asked for (as
  * upstream does) and removed with the container.
  */
-import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, sysError } from "../errors.ts";
 import { noteBigData, requireKey, sha256Digest, writeBigDataFile } from "./big-data.ts";
@@ -28,6 +27,8 @@ import { findRecord, requireRecord } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
 import type { IdMapEntry } from "../archive/apply/idmap.ts";
 import { topLayerFor } from "./mapped-layer.ts";
+import { mkdirAll } from "./mkdir-all.ts";
+import { removeTree } from "./remove-tree.ts";
 
 export interface CreateContainerRequest {
   id?: string;
@@ -139,7 +140,7 @@ export function deleteContainer(paths: StorePaths, ref: string, hooks: DeleteHoo
 export function removeContainerDirs(paths: StorePaths, id: string): void {
   for (const dir of [paths.containerDataDir(id), join(paths.runContainersDir, id)]) {
     try {
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     } catch (e) {
       throw sysError(`Cannot remove ${dir}`, e);
     }
@@ -160,7 +161,7 @@ export function setContainerData(paths: StorePaths, ref: string, key: string, da
 export function userDataDir(root: string, id: string): string {
   const dir = join(root, id, "userdata");
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirAll(dir, 0o700);
   } catch (e) {
     throw sysError(`Cannot create ${dir}`, e);
   }

@@ -7,13 +7,14 @@
  * only, as upstream). The overlay driver's own entries (`l`, `staging`,
  * `tempdirs`, ...) are never touched.
  */
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { errCode, sysError } from "../errors.ts";
 import { invalidIdReason, isGeneratedId } from "./ids.ts";
 import { updateLayers } from "./layer-store.ts";
 import { removeLayer } from "./layout.ts";
 import type { StorePaths } from "./paths.ts";
+import { removeTree } from "./remove-tree.ts";
 
 const TAR_SPLIT_SUFFIX = ".tar-split.gz";
 
@@ -76,7 +77,7 @@ export function collectLayerGarbage(paths: StorePaths, unmountBelow: (dir: strin
     for (const name of orphanLayerMetadata(list(paths.layersDir), known)) {
       const p = join(paths.layersDir, name);
       try {
-        rmSync(p, { recursive: true, force: true });
+        removeTree(p);
       } catch (e) {
         throw sysError(`Cannot remove ${p}`, e);
       }

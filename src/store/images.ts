@@ -6,7 +6,6 @@
  *   delete-image     layers, images, containers (write), as writeToAllStores
  *   set-image-data   images (write)
  */
-import { rmSync } from "node:fs";
 import { OvError } from "../errors.ts";
 import { noteBigData, requireKey, sha256Digest, writeBigDataFile } from "./big-data.ts";
 import { updateContainers } from "./container-store.ts";
@@ -20,6 +19,7 @@ import { otherImageSources } from "./store-set.ts";
 import { nowNanos } from "./lockfile.ts";
 import { findRecord, requireRecord } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
+import { removeTree } from "./remove-tree.ts";
 
 const DIGEST_HEX: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 
@@ -165,7 +165,7 @@ function deleteImageAt(paths: StorePaths, at: StorePaths, ltxn: LayerTxn, ref: s
         if (!commit) return doomed;
         itxn.records = itxn.records.filter((i) => i !== img);
         itxn.save();
-        rmSync(at.imageDataDir(img.id), { recursive: true, force: true });
+        removeTree(at.imageDataDir(img.id));
         // A layer of another store (read-only) is listed, as upstream lists it, but never deleted.
         for (const id of doomed) {
           const rec = ltxn.records.find((l) => l.id === id);
@@ -182,6 +182,6 @@ export function deleteImageRecord(paths: StorePaths, id: string): Promise<void> 
   return updateImages(paths, (txn) => {
     txn.records = txn.records.filter((i) => i.id !== id);
     txn.save();
-    rmSync(paths.imageDataDir(id), { recursive: true, force: true });
+    removeTree(paths.imageDataDir(id));
   });
 }

@@ -17,11 +17,12 @@
  * What a file holds and how it is spelled is its codec's business (pure parse
  * and format, one module per file); this module only reads, locks and writes.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { errCode, sysError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
 import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
+import { mkdirAll } from "./mkdir-all.ts";
 
 /** Pure parse and format of one store file. */
 export interface RecordCodec<R> {
@@ -103,7 +104,7 @@ export function saveRecords<R>(spec: JsonFileSpec<R>, lock: LockFile, records: r
 /** Runs `fn` with the records loaded under the write lock (held until `fn`'s promise settles). */
 export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: RecordTxn<R>) => T | Promise<T>): Promise<T> {
   try {
-    mkdirSync(dirname(spec.file), { recursive: true, mode: spec.dirMode ?? 0o700 });
+    mkdirAll(dirname(spec.file), spec.dirMode ?? 0o700);
   } catch (e) {
     throw sysError(`Cannot create ${dirname(spec.file)}`, e);
   }

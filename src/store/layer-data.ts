@@ -9,13 +9,14 @@
  * renamed over the old one, so a reader sees the old or the new data. Data is
  * copied in 1 MiB chunks: memory does not grow with the item.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { findLayer, type LayerRecord } from "./layers-json.ts";
 import { readLayers, updateLayers } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
+import { mkdirAll } from "./mkdir-all.ts";
 
 const CHUNK = 1 << 20;
 
@@ -111,7 +112,7 @@ export function setLayerData(paths: StorePaths, ref: string, key: string, srcFd:
     const tmp = join(dir, `.${bigDataFileName(key)}.${process.pid}.tmp`);
     let size: number;
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      mkdirAll(dir, 0o700);
       const fd = openSync(tmp, "w", 0o600);
       try {
         size = copyFd(srcFd, fd);

@@ -8,13 +8,13 @@
  * last-writer token first, as upstream does, so a crash after the write still
  * tells peers to reload), then unlocks.
  */
-import { mkdirSync } from "node:fs";
 import { sysError } from "../errors.ts";
 import { loadRecords, readRecords, updateRecords, withRecordsRead, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
 import type { StorePaths } from "./paths.ts";
 import { refuseSymlinkedDir } from "./safe-open.ts";
 import { mergeById, otherLayerSources, tagRecords } from "./store-set.ts";
+import { mkdirAll } from "./mkdir-all.ts";
 
 export function layersFile(paths: StorePaths): JsonFileSpec<LayerRecord> {
   return { file: paths.layersJson, lock: paths.layersLock, codec: { parse: parseLayersJson, format: formatLayersJson } };
@@ -70,10 +70,10 @@ export function refuseSymlinkedStore(paths: StorePaths, action: string): void {
 export function ensureStoreDirs(paths: StorePaths, legacyLinks: boolean): void {
   refuseSymlinkedStore(paths, "write to the store");
   try {
-    mkdirSync(paths.graphRoot, { recursive: true, mode: 0o700 });
-    mkdirSync(paths.home, { recursive: true, mode: 0o700 });
-    if (legacyLinks) mkdirSync(paths.linkDir, { recursive: true, mode: 0o755 });
-    mkdirSync(paths.layersDir, { recursive: true, mode: 0o700 });
+    mkdirAll(paths.graphRoot, 0o700);
+    mkdirAll(paths.home, 0o700);
+    if (legacyLinks) mkdirAll(paths.linkDir, 0o755);
+    mkdirAll(paths.layersDir, 0o700);
   } catch (e) {
     throw sysError(`Cannot create the store directories under ${paths.graphRoot}`, e);
   }

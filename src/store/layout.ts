@@ -13,7 +13,7 @@
  * Removing a layer (removeLayer) also removes what other modules write for
  * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, rollback, sysError } from "../errors.ts";
 import { readChain } from "./chain.ts";
@@ -24,6 +24,7 @@ import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
 import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
 import { umount2 } from "../sys/libc.ts";
+import { removeTree } from "./remove-tree.ts";
 
 export interface NewLayerFiles {
   /** Content of `lower-layers`, absent for a base layer. */
@@ -166,7 +167,7 @@ export function removeLayer(paths: StorePaths, id: string, opts: RemoveOptions =
   detachLeftoverView(paths.layer(id), id);
   const rm = (path: string, recursive: boolean): void => {
     try {
-      rmSync(path, { recursive, force: true });
+      removeTree(path, recursive);
     } catch (e) {
       throw sysError(`Cannot remove ${path} of layer ${id}`, e, { path });
     }

@@ -10,10 +10,11 @@
  * service) notice the change and reload: bytes 0-7 time in ns, 8-15 a
  * per-process counter, 16-19 the pid, 20-63 random (lockfile/lastwrite.go).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { OvError, sysError } from "../errors.ts";
 import { close, fcntlPtr, open, O, pwrite, SysError } from "../sys/libc.ts";
+import { mkdirAll } from "./mkdir-all.ts";
 
 const F_OFD_SETLK = 37;
 const F_OFD_SETLKW = 38;
@@ -94,7 +95,7 @@ export class LockFile {
       }
       if (code !== "ENOENT") throw sysError(`Cannot open lock file ${this.path}`, e, { path: this.path });
       try {
-        mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+        mkdirAll(dirname(this.path), 0o700);
         this.fd = open(this.path, O.RDWR | O.CREAT, 0o644);
       } catch (e2) {
         throw sysError(`Cannot create lock file ${this.path}`, e2, { path: this.path });

@@ -3,11 +3,12 @@
  * an instance whose `lock-<N>` nobody holds loses its `temp-dir-<N>`, after
  * everything mounted inside is detached, and then its lock file.
  */
-import { rmSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { LockFile } from "./lockfile.ts";
 import { TEMP_DIR_PREFIX, TEMP_LOCK_PREFIX, type TempInstance } from "./temp-dirs.ts";
+import { removeTree } from "./remove-tree.ts";
 
 export interface Recovered {
   /** Removed temp dirs (absolute paths). */
@@ -34,7 +35,7 @@ export function recoverStaleTempDirs(instances: readonly TempInstance[], unmount
     }
     try {
       unmountBelow(dir);
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
       unlinkSync(lock.path);
     } catch (e) {
       if (e instanceof OvError) throw e;

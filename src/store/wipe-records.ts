@@ -5,7 +5,6 @@
  * directories in the graph and run roots, and its big data), then images
  * (records, big data and userdata dirs in both roots).
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { sysError } from "../errors.ts";
 import { removeContainerDirs } from "./containers.ts";
@@ -14,6 +13,7 @@ import { deleteLayerInTxn, type DeleteHooks } from "./delete.ts";
 import { updateImages } from "./image-store.ts";
 import { updateLayers } from "./layer-store.ts";
 import type { StorePaths } from "./paths.ts";
+import { removeTree } from "./remove-tree.ts";
 
 export interface WipeResult {
   containers: number;
@@ -38,7 +38,7 @@ export function wipeImagesAndContainers(paths: StorePaths, hooks: DeleteHooks): 
         for (const img of [...itxn.records]) {
           for (const dir of [paths.imageDataDir(img.id), join(paths.runImagesDir, img.id)]) {
             try {
-              rmSync(dir, { recursive: true, force: true });
+              removeTree(dir);
             } catch (e) {
               throw sysError(`Cannot remove ${dir}`, e);
             }

@@ -4,6 +4,7 @@
  * are the same on x86_64 and arm64 (they come from the unified table).
  */
 import { AT_FDCWD, cstr, readFd, SysError, syscall } from "./libc.ts";
+import { clip } from "../quote.ts"; // a mount option from the command line may be any length: messages show 200 characters
 
 const NR = { open_tree: 428, move_mount: 429, fsopen: 430, fsconfig: 431, fsmount: 432 } as const;
 
@@ -27,15 +28,15 @@ export function fsopen(fsname: string): number {
 }
 
 export function fsconfigFlag(fsfd: number, key: string): void {
-  syscall(`fsconfig ${key}`, NR.fsconfig, fsfd, FSCONFIG.SET_FLAG, cstr(key), null, 0);
+  syscall(`fsconfig ${clip(key)}`, NR.fsconfig, fsfd, FSCONFIG.SET_FLAG, cstr(key), null, 0);
 }
 
 export function fsconfigString(fsfd: number, key: string, value: string): void {
-  syscall(`fsconfig ${key}=${value}`, NR.fsconfig, fsfd, FSCONFIG.SET_STRING, cstr(key), cstr(value), 0);
+  syscall(`fsconfig ${clip(key)}=${clip(value)}`, NR.fsconfig, fsfd, FSCONFIG.SET_STRING, cstr(key), cstr(value), 0);
 }
 
 export function fsconfigFd(fsfd: number, key: string, fd: number): void {
-  syscall(`fsconfig ${key} fd ${fd}`, NR.fsconfig, fsfd, FSCONFIG.SET_FD, cstr(key), null, fd);
+  syscall(`fsconfig ${clip(key)} fd ${fd}`, NR.fsconfig, fsfd, FSCONFIG.SET_FD, cstr(key), null, fd);
 }
 
 export function fsconfigCreate(fsfd: number): void {

@@ -118,4 +118,19 @@ describe.if(canMount())("batch", () => {
     expect(quote.stderr).toContain("line 2: the single quote opened here is never closed");
     expect(quote.stdout).toBe(""); // nothing ran: the script is parsed whole first
   });
+
+  test("refuses a script with a line that is not UTF-8, naming the line, before running any line (stdin and file)", () => {
+    dir = mkdtempSync(join(tmpdir(), "ovl-batch-"));
+    const s = freshStore();
+    const script = Buffer.concat([Buffer.from(`create-layer --id ${A}\n# fine: caf\u00e9\ncreate-layer -n `), Buffer.from([0xc3, 0x28]), Buffer.from("x\n")]);
+    const file = join(dir, "bad.batch");
+    writeFileSync(file, script);
+    for (const r of [run([...s.argv, "batch", "-"], { env: s.env, stdin: script }), run([...s.argv, "batch", file], { env: s.env })]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toStartWith("ovlayer: batch: line 3 ");
+      expect(r.stderr).toContain("is not valid UTF-8");
+      expect(r.stdout).toBe("");
+    }
+    expect(run([...s.argv, "layers", "-q"], { env: s.env }).stdout).toBe("");
+  });
 });

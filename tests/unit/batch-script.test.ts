@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseBatch } from "../../src/cli/batch-script.ts";
+import { decodeBatch, parseBatch } from "../../src/cli/batch-script.ts";
 import { OvError } from "../../src/errors.ts";
 
 describe("parseBatch()", () => {
@@ -59,5 +59,32 @@ describe("parseBatch()", () => {
       { line: 1, words: ["a", "b"] },
       { line: 2, words: ["c"] },
     ]);
+  });
+});
+
+describe("decodeBatch()", () => {
+  test("decodes a UTF-8 script unchanged", () => {
+    expect(decodeBatch(Buffer.from("layers\nmount caf\u00e9 \u{1f600}\n"))).toBe("layers\nmount caf\u00e9 \u{1f600}\n");
+  });
+
+  test.each([
+    ["a lone continuation byte", [0x80], 2],
+    ["a truncated sequence", [0xc3, 0x28], 2],
+    ["an overlong slash", [0xc0, 0xaf], 2],
+    ["a surrogate encoded", [0xed, 0xa0, 0x80], 2],
+    ["a truncated last line without a newline", [0xe2, 0x82], 3],
+  ])("refuses %s with a usage error naming the line", (_what, bad, line) => {
+    const lines = line === 3 ? ["layers\n", "mount x\n", "id "] : ["layers\n", "mount "];
+    const bytes = Buffer.concat([...lines.map((l) => Buffer.from(l)), Buffer.from(bad as number[]), Buffer.from(line === 3 ? "" : "\nlayers\n")]);
+    let err: unknown;
+    try {
+      decodeBatch(bytes);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OvError);
+    expect((err as OvError).kind).toBe("usage");
+    expect((err as OvError).message).toStartWith(`batch: line ${line} `);
+    expect((err as OvError).message).toContain("is not valid UTF-8");
   });
 });

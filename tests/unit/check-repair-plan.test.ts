@@ -270,3 +270,16 @@ test("a damaged record whose ID is a path is reported and never planned for remo
   expect(actions).toEqual([]);
   expect(codes(remaining)).toEqual(["layers-json-corrupt"]);
 });
+
+describe("planRepair() with a directory that could not be listed", () => {
+  test("plans nothing: what could not be read looks missing, and acting on that could remove what is there", () => {
+    const s = store("cs");
+    s.layer("a2").subdirs.delete("empty");
+    s.links.clear();
+    const broken = s.snap();
+    expect(planRepair(broken, { now: NOW, newLinkId: freshNames() }).length).toBeGreaterThan(0);
+    const unreadable = { ...broken, unreadable: [{ path: s.paths.layer("a2"), error: "scandir: EIO" }] };
+    expect(planRepair(unreadable, { now: NOW, newLinkId: freshNames() })).toEqual([]);
+    expect(codes(checkStore(unreadable))).toContain("unreadable");
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { OvError } from "../../src/errors.ts";
-import { applyPlan } from "../../src/mount/strategies.ts";
+import { applyPlan, directByFd } from "../../src/mount/strategies.ts";
 import { MOUNT_ATTR, MS, mountAttrs, parseMountOptions, splitOption, superblockFlagNames, wantsReadOnly } from "../../src/mount/mount-options.ts";
 import { parseMountinfo, unescapeMountField } from "../../src/mount/mountinfo.ts";
 import { chooseStrategies, checkDepth, escapeOverlayPath, fdData, planMount, type MountRequest } from "../../src/mount/plan.ts";
@@ -201,6 +201,24 @@ describe("applyPlan()", () => {
     applyPlan(plan, ["fd"], fd.sys, 4096, dirs);
     expect(fd.calls[0]).toBe("mount /proc/self/fd/99 cwd=/proc/self/fd lowerdir=100:101:102,upperdir=103,workdir=104");
     expect(fd.open.size).toBe(0);
+  });
+  test("direct strategy with dirs opened beneath the graph root: every dir and the target by /proc/self/fd/N, so a swapped dir cannot redirect it", () => {
+    const plan = planMount(req(3));
+    const given = new Map([...plan.lowerdirs, plan.upperdir!, plan.workdir!].map((p, i) => [p, 100 + i] as const));
+    const r = recorder();
+    const res = applyPlan(plan, ["direct"], r.sys, 4096, { fdOf: (p: string) => given.get(p), mergedFd: 99 });
+    const data = "lowerdir=/proc/self/fd/100:/proc/self/fd/101:/proc/self/fd/102,upperdir=/proc/self/fd/103,workdir=/proc/self/fd/104";
+    expect(r.calls).toEqual([`mount /proc/self/fd/99 cwd=/start ${data}`]);
+    expect(res.dataLength).toBe(data.length);
+  });
+  test("direct strategy names the paths when a dir has no fd or the fd names do not fit in the page", () => {
+    const plan = planMount(req(3));
+    const some = new Map([[plan.lowerdirs[0]!, 100]]);
+    const partial = recorder();
+    applyPlan(plan, ["direct"], partial.sys, 4096, { fdOf: (p: string) => some.get(p), mergedFd: 99 });
+    expect(partial.calls).toEqual([`mount ${plan.req.merged} cwd=/start ${plan.directData}`]);
+    const all = new Map([...plan.lowerdirs, plan.upperdir!, plan.workdir!].map((p, i) => [p, 100 + i] as const));
+    expect(directByFd(plan, 60, { fdOf: (p: string) => all.get(p), mergedFd: 99 })).toEqual({ target: plan.req.merged, data: plan.directData });
   });
   test("api falls back to paths when the kernel takes no fds", () => {
     const r = recorder({ fsconfigFd: "EINVAL" });

@@ -28,7 +28,6 @@ import {
   mkdirSync,
   openSync,
   readlinkSync,
-  rmSync,
   symlinkSync,
   unlinkSync,
   writeSync,
@@ -41,6 +40,7 @@ import { normalizeEntryPath, normalizeLinkTarget, PathSafetyError, resolveDir, s
 import type { TarSink } from "../tar/reader.ts";
 import type { TarEntry, Xattr } from "../tar/entry.ts";
 import { classifyBase, isOpaqueValue, isOverlayXattr } from "./whiteout.ts";
+import { removeTree } from "../../store/remove-tree.ts";
 
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
@@ -340,7 +340,7 @@ export class ApplySink implements TarSink {
     this.onReplace?.(`entry ${e.index} (${JSON.stringify(e.name)}) replaces ${path.slice(this.root.length + 1)}`);
     try {
       if (st.isDirectory()) {
-        rmSync(path, { recursive: true, force: true });
+        removeTree(path);
         // Cached directories may have been inside it.
         this.dirs = new Map([["", ""]]);
         this.plainDirs = new Set(this.plainDirs.has("") ? [""] : []);

@@ -10,6 +10,7 @@ import { StorePaths } from "../store/paths.ts";
 import { tempInstances } from "../store/temp-dirs.ts";
 import { allValues, boolFlag, globalArgs, lastValue, scanArgs, type ScannedArgs } from "./args.ts";
 import { out } from "./output.ts";
+import { mark } from "../profile.ts";
 
 export interface Ctx {
   verb: string;
@@ -78,8 +79,10 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
     storageOpts: [...allValues(rootArgs, "storage-opt"), ...allValues(args, "storage-opt")],
   });
   const paths = new StorePaths(options.graphRoot, options.runRoot);
+  mark("flags-config");
   // `check`, `--dry-run` and `version` promise to change nothing: no recovery there.
   if (!CHANGE_NOTHING.has(verb) && !boolFlag(args, "dry-run")) await recoverStaleTemp(paths);
+  mark("temp-recovery");
   return {
     verb,
     args,

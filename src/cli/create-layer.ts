@@ -9,6 +9,7 @@ import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue,
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
 import { idMapArgs, idMapsFrom } from "./idmap-args.ts";
+import { mark } from "../profile.ts";
 
 /** Flags shared by create-layer and import-layer. */
 export const createArgs = {
@@ -54,6 +55,7 @@ const cmd = defineCommand({
     if (!ctx) return 0;
     const [parent] = expectPositionals(ctx.args, "create-layer", 0, 1, "at most one parent layer");
     prepareStoreHome(ctx);
+    mark("home-private");
     const rec = await createLayer(ctx.paths, createRequest(ctx.args, parent));
     printLayerCreated(rec, ctx.json);
     return 0;

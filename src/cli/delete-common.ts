@@ -4,7 +4,7 @@
  * and directories), else an image (its record and data only), else a layer.
  */
 import { defineCommand } from "./define.ts";
-import { dropMount, trustedCount } from "../mount/layer-mount.ts";
+import { dropMount, trustedCount } from "../mount/layer-unmount.ts";
 import { deleteContainer } from "../store/containers.ts";
 import { readContainers } from "../store/container-store.ts";
 import { deleteLayer, type DeleteHooks } from "../store/delete.ts";

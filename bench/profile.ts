@@ -7,14 +7,18 @@
  * parent seeing the child gone. Both clocks are the wall clock (ms since the
  * epoch), so the split is as good as the two clocks agree (to ~0.01 ms).
  *
- *   bun bench/profile.ts [BINARY] [--runs N] [--only mount1,mount127,unmount1,unmount127,create10,create500,layers130,layers1000,version,hello]
+ *   bun bench/profile.ts [BINARY] [--runs N] [--only mount1,mount127,unmount1,unmount127,create10,create500,layers130,layers1000,batch,version,hello]
+ *
+ * batch is the boot batch of bench/rows/batch.ts (60 lines in one process): its
+ * phases are summed over the lines.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cleanupDir } from "./cleanup.ts";
 import { buildHello, freshCopies, OVLAYER } from "./prepare.ts";
+import { bootLines } from "./rows/batch.ts";
 import { buildStore, childEnv, mountRunDir, storeFlags, writeStorageConf, type BenchContext, type Store } from "./stores.ts";
 
 const { values, positionals } = parseArgs({
@@ -78,6 +82,13 @@ try {
       let r: Map<string, number>;
       if (what === "hello") r = profileRun([hello]);
       else if (what === "version") r = profileRun([bin, "--version"]);
+      else if (what === "batch") {
+        const s = await store("boot", 0, 0);
+        const script = join(dir, "boot.batch");
+        writeFileSync(script, bootLines("b0").map((l) => l.join(" ")).join("\n") + "\n");
+        r = profileRun([bin, ...storeFlags(s), "batch", script]);
+        Bun.spawnSync([bin, ...storeFlags(s), "wipe"], { env });
+      }
       else if (what.startsWith("mount") || what.startsWith("unmount")) {
         const s = await store(`chain-${n}`, 1, n + 1);
         const top = s.ids[s.ids.length - 1]!;

@@ -6,8 +6,10 @@
  * first mark in main.ts; the last, "exit", from the last JS mark to the
  * parent seeing the child gone. Both clocks are the wall clock (ms since the
  * epoch), so the split is as good as the two clocks agree (to ~0.01 ms).
+ * Several binaries (an A/B comparison) take turns run by run, so a burst of
+ * load on the machine hits each alike.
  *
- *   bun bench/profile.ts [BINARY] [--runs N] [--only mount1,mount127,unmount1,unmount127,create10,create500,layers130,layers1000,batch,version,hello]
+ *   bun bench/profile.ts [BINARY...] [--runs N] [--only mount1,mount127,unmount1,unmount127,create10,create500,layers130,layers1000,batch,version,hello]
  *
  * batch is the boot batch of bench/rows/batch.ts (60 lines in one process): its
  * phases are summed over the lines.
@@ -27,8 +29,10 @@ const { values, positionals } = parseArgs({
 });
 const dir = mkdtempSync(join(tmpdir(), "ovlayer-profile-"));
 const env = { ...childEnv(writeStorageConf(dir)), OVLAYER_PROFILE: "1" };
-const [bin, hello] = freshCopies(dir, [positionals[0] ?? OVLAYER, buildHello(dir)]) as [string, string];
-const ctx: BenchContext = { dir, runDir: mountRunDir(dir), env, tools: { ovlayer: bin, containersStorage: "", hello, mountFloor: null } };
+const copies = freshCopies(dir, [buildHello(dir), ...(positionals.length ? positionals : [OVLAYER])]);
+const hello = copies.shift()!;
+const bins = copies;
+const ctx: BenchContext = { dir, runDir: mountRunDir(dir), env, tools: { ovlayer: bins[0]!, containersStorage: "", hello, mountFloor: null } };
 const now = (): number => performance.timeOrigin + performance.now();
 
 /** One run: the phases (label -> ms) in order. */
@@ -77,37 +81,38 @@ try {
   const runs = Number(values.runs);
   for (const what of values.only.split(",")) {
     const n = Number(/\d+$/.exec(what)?.[0]);
-    const results: Map<string, number>[] = [];
+    const sides = what === "hello" ? [hello] : bins;
+    const results = new Map<string, Map<string, number>[]>(sides.map((b) => [b, []]));
     for (let i = 0; i < runs + 2; i++) {
-      let r: Map<string, number>;
-      if (what === "hello") r = profileRun([hello]);
-      else if (what === "version") r = profileRun([bin, "--version"]);
-      else if (what === "batch") {
-        const s = await store("boot", 0, 0);
-        const script = join(dir, "boot.batch");
-        writeFileSync(script, bootLines("b0").map((l) => l.join(" ")).join("\n") + "\n");
-        r = profileRun([bin, ...storeFlags(s), "batch", script]);
-        Bun.spawnSync([bin, ...storeFlags(s), "wipe"], { env });
+      for (const bin of sides) {
+        let r: Map<string, number>;
+        if (what === "hello") r = profileRun([hello]);
+        else if (what === "version") r = profileRun([bin, "--version"]);
+        else if (what === "batch") {
+          const s = await store("boot", 0, 0);
+          const script = join(dir, "boot.batch");
+          writeFileSync(script, bootLines("b0").map((l) => l.join(" ")).join("\n") + "\n");
+          r = profileRun([bin, ...storeFlags(s), "batch", script]);
+          Bun.spawnSync([bin, ...storeFlags(s), "wipe"], { env });
+        } else if (what.startsWith("mount") || what.startsWith("unmount")) {
+          const s = await store(`chain-${n}`, 1, n + 1);
+          const top = s.ids[s.ids.length - 1]!;
+          const m = profileRun([bin, ...storeFlags(s), "mount", top]);
+          const u = profileRun([bin, ...storeFlags(s), "unmount", top]);
+          r = what.startsWith("mount") ? m : u;
+        } else if (what.startsWith("create")) {
+          const s = await store(`size-${n}`, Math.ceil(n / 10), Math.min(n, 10));
+          r = profileRun([bin, ...storeFlags(s), "create-layer"]);
+          const id = Bun.spawnSync([bin, ...storeFlags(s), "layers", "-q"], { env }).stdout.toString().trim().split("\n").pop()!;
+          Bun.spawnSync([bin, ...storeFlags(s), "delete-layer", id], { env });
+        } else {
+          const s = await store(`size-${n}`, Math.ceil(n / 10), Math.min(n, 10));
+          r = profileRun([bin, ...storeFlags(s), "layers"]);
+        }
+        if (i >= 2) results.get(bin)!.push(r); // two warm-up rounds
       }
-      else if (what.startsWith("mount") || what.startsWith("unmount")) {
-        const s = await store(`chain-${n}`, 1, n + 1);
-        const top = s.ids[s.ids.length - 1]!;
-        const m = profileRun([bin, ...storeFlags(s), "mount", top]);
-        const u = profileRun([bin, ...storeFlags(s), "unmount", top]);
-        r = what.startsWith("mount") ? m : u;
-      } else if (what.startsWith("create")) {
-        const s = await store(`size-${n}`, Math.ceil(n / 10), Math.min(n, 10));
-        const argv = [bin, ...storeFlags(s), "create-layer"];
-        r = profileRun(argv);
-        const id = Bun.spawnSync([bin, ...storeFlags(s), "layers", "-q"], { env }).stdout.toString().trim().split("\n").pop()!;
-        Bun.spawnSync([bin, ...storeFlags(s), "delete-layer", id], { env });
-      } else {
-        const s = await store(`size-${n}`, Math.ceil(n / 10), Math.min(n, 10));
-        r = profileRun([bin, ...storeFlags(s), "layers"]);
-      }
-      if (i >= 2) results.push(r); // two warm-up runs
     }
-    summary(what, results);
+    for (const [bin, rs] of results) summary(`${what}, ${bin.split("/").pop()!.replace(/^\d+-/, "")}`, rs);
   }
 } finally {
   cleanupDir(dir);

@@ -4,7 +4,9 @@
  * process exit code. Data goes to stdout, everything else to stderr.
  */
 import { VERSION } from "./version.ts";
+import { mark } from "./profile.ts";
 
+mark("runtime");
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   // Fast path for init scripts and the start-up benchmark: nothing else is loaded.
@@ -16,6 +18,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   }
 } else {
   const [{ runArgv }, { StdioError, reportStdioError }] = await Promise.all([import("./cli/dispatch.ts"), import("./cli/stdio.ts")]);
+  mark("dispatch-modules");
   try {
     process.exitCode = await runArgv(argv, true);
   } catch (e) {

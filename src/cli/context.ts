@@ -11,6 +11,7 @@ import { storePathsFor } from "../store/store-set.ts";
 import { tempInstances } from "../store/temp-dirs.ts";
 import { allValues, boolFlag, globalArgs, lastValue, scanArgs, type ScannedArgs } from "./args.ts";
 import { out } from "./output.ts";
+import { mark } from "../profile.ts";
 
 export interface Ctx {
   verb: string;
@@ -82,8 +83,10 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
   const paths = storePathsFor(options);
   if (paths.imageStore) log.debug(`image store ${paths.imageStore.graphRoot} (read-write: images, read-only layers)`);
   for (const a of paths.additional) log.debug(`additional image store ${a.graphRoot} (read-only)`);
+  mark("flags-config");
   // `check`, `--dry-run` and `version` promise to change nothing: no recovery there.
   if (!CHANGE_NOTHING.has(verb) && !boolFlag(args, "dry-run")) await recoverStaleTemp(paths);
+  mark("temp-recovery");
   return {
     verb,
     args,

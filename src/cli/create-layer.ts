@@ -10,6 +10,7 @@ import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue 
 import { begin } from "./context.ts";
 import { printLayerCreated } from "./layer-format.ts";
 import { idMapArgs, idMapsFrom, mapsAtMountTime } from "./idmap-args.ts";
+import { mark } from "../profile.ts";
 
 /** Flags shared by create-layer and import-layer. */
 export const createArgs = {
@@ -68,6 +69,7 @@ const cmd = defineCommand({
     // With a split image store a read-only layer goes there (store-set.ts).
     const target = req.readonly ? readOnlyLayerStore(ctx.paths) : ctx.paths;
     prepareStoreHome({ ...ctx, paths: target });
+    mark("home-private");
     const rec = await createLayer(target, req);
     printLayerCreated(rec, ctx.json);
     return 0;

@@ -6,7 +6,7 @@
 import { OvError } from "../errors.ts";
 import { isFromReadOnlyStore, storeOf } from "../store/store-set.ts";
 import { defineCommand } from "./define.ts";
-import { dropMount, trustedCount } from "../mount/layer-mount.ts";
+import { dropMount, trustedCount } from "../mount/layer-unmount.ts";
 import { deleteContainer } from "../store/containers.ts";
 import { readContainers } from "../store/container-store.ts";
 import { deleteLayer, type DeleteHooks } from "../store/delete.ts";

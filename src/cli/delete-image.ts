@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { dropMount, trustedCount } from "../mount/layer-mount.ts";
+import { dropMount, trustedCount } from "../mount/layer-unmount.ts";
 import { deleteImage } from "../store/images.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";

@@ -12,6 +12,7 @@ import { setRootArgs } from "./context.ts";
 import { flushOut, out, writeErr } from "./output.ts";
 import { StdioError } from "./stdio.ts";
 import { quoteArg } from "../quote.ts";
+import { mark } from "../profile.ts";
 
 /** The environment variables ovlayer reads (config/, archive/apply/digest-client.ts); raw-args.ts checks them. */
 export const ENV_READ = ["STORAGE_DRIVER", "STORAGE_OPTS", "CONTAINERS_STORAGE_CONF", "OVLAYER_DIGESTS"] as const;
@@ -58,6 +59,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   }
   setRootArgs(scanArgs(before, globalArgs, verb), before);
   const cmd = (await entry.load()).default;
+  mark("verb-module");
   const result = await cmd.run?.({ rawArgs: argv.slice(i + 1) });
   return typeof result === "number" ? result : 0;
 }
@@ -85,8 +87,10 @@ export async function runArgv(argv: readonly string[], fromProcess = false): Pro
     const { reportError } = await import("./report.ts");
     code = await reportError(e);
   }
+  mark("verb");
   const { flushLogs } = await import("../log.ts");
   await flushLogs();
   await flushOut();
+  mark("output");
   return code;
 }

@@ -9,6 +9,7 @@ import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { renderTree, type TreeNode } from "./layer-format.ts";
 import { out, toJson } from "./output.ts";
+import { mark } from "../profile.ts";
 
 const cmd = defineCommand({
   meta: { name: "layers", description: "List layers" },
@@ -27,6 +28,7 @@ const cmd = defineCommand({
     // never lists them. A read does not delete them: `repair` (or any
     // containers-storage writer) does.
     const all = readLayers(ctx.paths);
+    mark("layers.json");
     const layers = all.filter((l) => !isIncomplete(l));
     if (layers.length < all.length) log.debug(`${all.length - layers.length} incomplete layer(s) not listed; \`ovlayer repair\` removes them`);
     if (ctx.json) {
@@ -40,6 +42,7 @@ const cmd = defineCommand({
     }
     const images = readImages(ctx.paths);
     const containers = readContainers(ctx.paths);
+    mark("images-containers");
     const imagesOf = (id: string) => images.filter((i) => i.layer === id || i["mapped-layers"]?.includes(id));
     const containerOf = (id: string) => containers.find((c) => c.layer === id);
     if (boolFlag(ctx.args, "tree")) {

@@ -1,4 +1,3 @@
-import { hostTopLayer } from "../store/mapped-layer.ts";
 import { defineCommand } from "./define.ts";
 import { mountLayer } from "../mount/layer-mount.ts";
 import { mountTarget } from "../store/mount-target.ts";
@@ -6,6 +5,7 @@ import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue 
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
 import { errorLine, forEachRef } from "./report.ts";
+import { mark } from "../profile.ts";
 
 const cmd = defineCommand({
   meta: { name: "mount", description: "Mount a layer or a container (its own layer on its image's stack); with --ro an image read-only; prints the mount point" },
@@ -29,7 +29,9 @@ const cmd = defineCommand({
       async (ref) => {
         const readOnly = boolFlag(ctx.args, "ro");
         const t = mountTarget(ctx.paths, ref, readOnly);
-        const layer = t.image ? await hostTopLayer(ctx.paths, t.image, t.layer) : t.layer;
+        mark("target");
+        // An image's mapped copy (store/mapped-layer.ts and the copy code) loads only for an image.
+        const layer = t.image ? await (await import("../store/mapped-layer.ts")).hostTopLayer(ctx.paths, t.image, t.layer) : t.layer;
         const r = await mountLayer(ctx.paths, ctx.options, layer, { options: t.volatile ? ["volatile", ...options] : options, readOnly, ...(label ? { label } : {}), ...(t.maps ? { maps: t.maps } : {}) });
         results.push({ id: ref, mountpoint: r.path, error: "" });
         if (!ctx.json) out(r.path);

@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { trustedCount } from "../mount/layer-mount.ts";
+import { trustedCount } from "../mount/layer-unmount.ts";
 import { readMountinfo } from "../mount/mountinfo.ts";
 import { readLayers } from "../store/layer-store.ts";
 import { findLayer } from "../store/layers-json.ts";

@@ -1,10 +1,11 @@
 import { defineCommand } from "./define.ts";
-import { unmountLayer } from "../mount/layer-mount.ts";
+import { unmountLayer } from "../mount/layer-unmount.ts";
 import { unmountTargets } from "../store/mount-target.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";
 import { errorLine, forEachRef } from "./report.ts";
+import { mark } from "../profile.ts";
 
 const cmd = defineCommand({
   meta: { name: "unmount", description: "Unmount a layer, container or image (drops one mount; unmounts when none is left)" },
@@ -24,6 +25,7 @@ const cmd = defineCommand({
       async (ref) => {
         // A container's layer or the layer itself, else an image's top layer (upstream's Unmount, then UnmountImage).
         const [first, ...rest] = unmountTargets(ctx.paths, ref);
+        mark("target");
         let r;
         try {
           r = await unmountLayer(ctx.paths, first!, boolFlag(ctx.args, "force"));

@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "./define.ts";
 import { log } from "../log.ts";
-import { dropMount } from "../mount/layer-mount.ts";
+import { dropMount } from "../mount/layer-unmount.ts";
 import { unmountBelow } from "../mount/unmount-below.ts";
 import { readMountCounts } from "../store/mount-counts.ts";
 import { wipeImagesAndContainers } from "../store/wipe-records.ts";

@@ -3,8 +3,10 @@
  * maps applied by the kernel), as upstream's overlay driver does when it
  * supports shifting: the overlay home is cloned (open_tree, not its
  * submounts), given the maps (mount_setattr MOUNT_ATTR_IDMAP with a user
- * namespace holding them), and attached at R/overlay/<ID>/mapped/0; every
- * lower dir is then named through it. The upper dir is not mapped.
+ * namespace holding them), and attached at R/overlay/<ID>/mapped/0 (the homes
+ * of the split image store and of additional stores, where a lower dir lives
+ * there, at mapped/1, mapped/2, ...); every lower dir is then named through
+ * its view. The upper dir is not mapped.
  *
  * Owns R/overlay/<ID>/mapped/: overlay keeps its own reference to the lower
  * dirs, so the idmapped tree is detached and the dirs removed as soon as the
@@ -22,7 +24,7 @@ import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
 import { unmountBelow } from "./unmount-below.ts";
 
 export interface IdmappedHome {
-  /** The attached idmapped view of the overlay home. */
+  /** The idmapped view of the graph root's overlay home (mapped/0); other stores' homes follow at mapped/1, mapped/2, .... */
   root: string;
   /** A path under the overlay home, named through the idmapped view (other paths as they are). */
   map(path: string): string;
@@ -68,42 +70,84 @@ export function formatMaps(map: readonly NsMapEntry[]): string {
 }
 
 /**
- * Attaches the overlay home, ID-mapped by `uidmap`/`gidmap`, at
- * R/overlay/<layerId>/mapped/0.
+ * `path` named through the view of the first of `homes` that holds it: the
+ * view of homes[i] is `base/i` (pure). Paths below no home stay as they are.
+ */
+export function throughViews(homes: readonly string[], base: string, path: string): string {
+  for (let i = 0; i < homes.length; i++) {
+    const mapped = throughView(homes[i]!, join(base, String(i)), path);
+    if (mapped !== path) return mapped;
+  }
+  return path;
+}
+
+/** The indexes of `homes` that hold at least one of `paths` (pure): the views a mount needs. */
+export function homesUsed(homes: readonly string[], paths: readonly string[]): number[] {
+  const used = new Set<number>();
+  for (const p of paths) {
+    const i = homes.findIndex((h) => throughView(h, "/", p) !== p);
+    if (i >= 0) used.add(i);
+  }
+  return [...used].sort((a, b) => a - b);
+}
+
+/**
+ * Attaches each overlay home of `homes` whose index is in `used`, ID-mapped by
+ * `uidmap`/`gidmap`, at R/overlay/<layerId>/mapped/<index>: the graph root's
+ * home is 0, the split image store's and the additional stores' follow (a
+ * container's lower dirs may live in any of them).
  * @throws {OvError} naming the layer and the failed call; nothing stays mounted.
  */
-export function attachIdmappedHome(paths: StorePaths, layerId: string, uidmap: readonly NsMapEntry[], gidmap: readonly NsMapEntry[], sys: MountSys = realSys): IdmappedHome {
+export function attachIdmappedHomes(
+  paths: StorePaths,
+  layerId: string,
+  homes: readonly string[],
+  used: readonly number[],
+  uidmap: readonly NsMapEntry[],
+  gidmap: readonly NsMapEntry[],
+  sys: MountSys = realSys,
+): IdmappedHome {
   const dir = mappedDir(paths, layerId);
-  const root = join(dir, "0");
+  const base = dir;
   // Leftovers of a crash first: never mount over (or later remove through) an old view.
   unmountBelow(dir, sys);
-  let tree = -1;
-  let attached = false;
+  const attached: string[] = [];
+  const created: string[] = [];
   const release = () => {
-    if (attached) {
+    while (attached.length) {
+      const root = attached[attached.length - 1]!;
       try {
         sys.umount2(root, MNT_DETACH);
       } catch (e) {
         if (!(e instanceof SysError && (e.code === "EINVAL" || e.code === "ENOENT"))) throw sysError(`Cannot detach the idmapped view ${root} of layer ${layerId}`, e);
       }
-      attached = false;
+      attached.pop();
     }
-    for (const d of [root, dir]) {
+    for (const d of [...created.reverse(), dir]) {
       try {
         rmdirSync(d);
       } catch (e) {
         if (errCode(e) !== "ENOENT") throw sysError(`Cannot remove ${d} of layer ${layerId}`, e);
       }
     }
+    created.length = 0;
   };
+  let tree = -1;
   try {
-    mkdirSync(root, { recursive: true, mode: 0o700 });
     const ns = namespaceFor(uidmap, gidmap);
-    tree = openTreeClone(paths.home);
-    setIdmap(tree, ns);
-    moveMountTo(tree, root);
-    attached = true;
+    for (const i of used) {
+      const root = join(dir, String(i));
+      mkdirSync(root, { recursive: true, mode: 0o700 });
+      created.push(root);
+      tree = openTreeClone(homes[i]!);
+      setIdmap(tree, ns);
+      moveMountTo(tree, root);
+      attached.push(root);
+      closeFd(tree);
+      tree = -1;
+    }
   } catch (e) {
+    if (tree >= 0) closeFd(tree);
     try {
       release();
     } catch {}
@@ -113,8 +157,6 @@ export function attachIdmappedHome(paths: StorePaths, layerId: string, uidmap: r
       cause: e,
       hint: `set ${"_CONTAINERS_OVERLAY_DISABLE_IDMAP"}=yes to copy and shift layers instead`,
     });
-  } finally {
-    if (tree >= 0) closeFd(tree);
   }
-  return { root, map: (p) => throughView(paths.home, root, p), release };
+  return { root: join(base, "0"), map: (p) => throughViews(homes, base, p), release };
 }

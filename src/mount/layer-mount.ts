@@ -1,5 +1,5 @@
 /**
- * Mounting and unmounting a layer with the shared mount counts.
+ * Mounting a layer with the shared mount counts (unmounting: layer-unmount.ts).
  *
  * Locks, in containers-storage's order: layers.lock (read: the layer cannot be
  * deleted meanwhile), then mountpoints.lock (write). A count is trusted only
@@ -7,35 +7,35 @@
  * else unmounted) is treated as zero. A failed mount leaves the count as it
  * was and nothing mounted.
  */
-import { accessSync, chownSync, constants, existsSync, lstatSync, mkdirSync, renameSync } from "node:fs";
-import { join, relative } from "node:path";
+import { accessSync, constants, existsSync } from "node:fs";
+import { join } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { log } from "../log.ts";
 import { readChain } from "../store/chain.ts";
 import { findLayer, isReadOnlyLayer, requireComplete, type LayerRecord } from "../store/layers-json.ts";
 import { withLayersRead } from "../store/layer-store.ts";
-import { readMountCounts, updateMountCounts } from "../store/mount-counts.ts";
+import { updateMountCounts } from "../store/mount-counts.ts";
 import type { MountRecord } from "../store/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
-import { O, SysError } from "../sys/libc.ts";
+import { O } from "../sys/libc.ts";
 import { mkdirat } from "../sys/openat.ts";
-import { refuseSymlinkedDir, StoreRoot } from "../store/safe-open.ts";
+import { StoreRoot } from "../store/safe-open.ts";
 import { applyPlan, type OpenedDirs } from "./strategies.ts";
 import { wantsReadOnly } from "./mount-options.ts";
-import { isMountPoint, readMountinfo } from "./mountinfo.ts";
+import { isMountPoint } from "./mountinfo.ts";
 import { chooseStrategies, planMount, type Strategy } from "./plan.ts";
 import { assumedKernel, selinuxEnabled } from "./probe.ts";
 import { makeHomePrivate } from "./propagation.ts";
-import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
+import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
 import { extraDiffs, withExtraDiffs } from "../store/diff-n.ts";
 import { isFromReadOnlyStore, storeOf } from "../store/store-set.ts";
-import { unmountBelow } from "./unmount-below.ts";
 import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import { sameMap } from "../archive/apply/idmap-parse.ts";
-import { attachIdmappedHome, formatMaps, mappedDir, throughView, type IdmappedHome } from "./idmap-lowers.ts";
+import { attachIdmappedHomes, formatMaps, homesUsed, mappedDir, throughViews, type IdmappedHome } from "./idmap-lowers.ts";
 import { idmapSupport } from "./idmap-support.ts";
 import { removeTree } from "../store/remove-tree.ts";
+import { mark } from "../profile.ts";
 
 export interface MountOptions {
   /** Options from `-o` (flags and overlay options). */
@@ -125,6 +125,7 @@ function clearVolatileMarker(work: string, workFd?: number): void {
  */
 export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: string, mo: MountOptions = {}, sys: MountSys = realSys): Promise<MountResult> {
   return withLayersRead(paths, async (records) => {
+    mark("layers.json");
     const rec = requireLayer(records, ref, "mount");
     requireComplete(rec, "mount");
     if (isFromReadOnlyStore(rec)) {
@@ -138,6 +139,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
     }
     const merged = paths.merged(rec.id);
     return updateMountCounts(paths, async (txn) => {
+      mark("mountpoints.json");
       const current = txn.records.find((r) => r.id === rec.id);
       if (current && current.count > 0 && isMountPoint(merged)) {
         current.count++;
@@ -149,19 +151,22 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       if (current && current.count > 0) log.debug(`layer ${rec.id}: count ${current.count} in ${paths.mountpointsJson} is stale (not in mountinfo), starting over`);
       const options = [...store.overlay.mountOptions, ...(mo.options ?? [])];
       const chain = readChain(paths, rec.id, { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) });
+      mark("chain");
       const label = mo.label ?? rec.mountlabel;
       let applied: ReturnType<typeof applyPlan>;
       const idmap = mapsToApply(rec, mo.maps, () => idmapSupport(paths, store));
-      // Lower dirs (not the layer's own diff) named through the idmapped view of the home.
-      const viewRoot = join(mappedDir(paths, rec.id), "0");
-      const lower = (p: string) => (idmap ? throughView(paths.home, viewRoot, p) : p);
+      // Lower dirs (not the layer's own diff) named through the idmapped view of the home that holds them:
+      // the graph root's, or another store's (a container on an image of an additional store).
+      const homes = paths.homes;
+      const lower = (p: string) => (idmap ? throughViews(homes, mappedDir(paths, rec.id), p) : p);
+      const rawLowers = [...extraDiffs(paths.diff(rec.id)), ...withExtraDiffs(chain.lowers.map((l) => l.diff))];
       const req = {
         layerId: rec.id,
         diff: paths.diff(rec.id),
         work: paths.work(rec.id),
         merged,
         empty: lower(paths.empty(rec.id)),
-        lowers: [...extraDiffs(paths.diff(rec.id)), ...withExtraDiffs(chain.lowers.map((l) => l.diff))].map(lower),
+        lowers: rawLowers.map(lower),
         readOnly: Boolean(mo.readOnly) || wantsReadOnly(options) || isReadOnlyLayer(rec),
         options,
         ...(label && selinuxEnabled() ? { label } : {}),
@@ -170,6 +175,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       const kernel = assumedKernel();
       const strategies = chooseStrategies(plan, kernel, store.overlay.mountStrategy);
       if (!req.readOnly) requireWritable(paths.layer(rec.id), rec.id);
+      mark("plan");
       // Every dir is opened beneath the graph root, following no symlink, before anything is mounted or written.
       const root = StoreRoot.open(paths.graphRoot, `mount layer ${rec.id}`, paths.roots);
       let view: IdmappedHome | null = null;
@@ -187,12 +193,15 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
         }
         if (idmap) {
           const t0 = performance.now();
-          view = attachIdmappedHome(paths, rec.id, idmap.uidmap, idmap.gidmap, sys);
+          view = attachIdmappedHomes(paths, rec.id, homes, homesUsed(homes, [paths.empty(rec.id), ...rawLowers]), idmap.uidmap, idmap.gidmap, sys);
           log.debug(`layer ${rec.id}: lower dirs ID-mapped (uid map ${formatMaps(idmap.uidmap)}, gid map ${formatMaps(idmap.gidmap)}) through ${view.root} in ${(performance.now() - t0).toFixed(1)} ms; no copy`);
         }
+        mark("home-private");
         const dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
         if (!req.readOnly) clearVolatileMarker(paths.work(rec.id), dirs.fdOf(paths.work(rec.id)));
+        mark("open-dirs");
         applied = applyPlan(plan, strategies, sys, kernel.pageSize, dirs);
+        mark("mount-syscalls");
       } finally {
         root.close();
         // overlay holds its own references to the lower dirs: the view goes at once, mounted or not.
@@ -223,6 +232,7 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
         } catch {}
         throw e;
       }
+      mark("save");
       return { path: merged, count: 1, strategy: applied.strategy };
     });
   }, { createLock: true });
@@ -246,99 +256,5 @@ function wrapSys(e: unknown, what: string): OvError {
   return sysError(what, e);
 }
 
-/**
- * Unmounts `merged` (lazily, MNT_DETACH; "not mounted" is fine) and replaces
- * the directory by a fresh empty one, renamed over it as upstream does, so
- * nothing written to the bare directory while unmounted survives.
- */
-export function detachMerged(merged: string, sys: MountSys = realSys): void {
-  try {
-    sys.umount2(merged, MNT_DETACH | UMOUNT_NOFOLLOW);
-  } catch (e) {
-    if (!(e instanceof SysError && (e.code === "EINVAL" || e.code === "ENOENT"))) throw wrapSys(e, `Cannot unmount ${merged}`);
-  }
-  let uid = 0;
-  let gid = 0;
-  try {
-    const st = lstatSync(merged);
-    uid = st.uid;
-    gid = st.gid;
-  } catch (e) {
-    if (errCode(e) === "ENOENT") return;
-    throw sysError(`Cannot stat ${merged}`, e);
-  }
-  const fresh = `${merged}.1`;
-  try {
-    mkdirSync(fresh, { mode: 0o700 });
-  } catch (e) {
-    if (errCode(e) !== "EEXIST") throw sysError(`Cannot create ${fresh}`, e);
-  }
-  try {
-    if (uid !== 0 || gid !== 0) chownSync(fresh, uid, gid);
-    renameSync(fresh, merged);
-  } catch (e) {
-    throw sysError(`Cannot replace mount point ${merged} by a fresh directory`, e);
-  }
-}
-
-export interface UnmountResult {
-  id: string;
-  /** True when the layer is still mounted (its count was above one). */
-  stillMounted: boolean;
-  count: number;
-}
-
-/**
- * Drops one mount of layer `id`, unmounting at zero (or at once with
- * `force`). Takes only mountpoints.lock: callers hold layers.lock already.
- */
-export async function dropMount(paths: StorePaths, id: string, force: boolean, sys: MountSys = realSys): Promise<UnmountResult> {
-  return updateMountCounts(paths, async (txn) => {
-    const merged = paths.merged(id);
-    // Nothing followed out of the store: the layer dir must be a real one (its merged is replaced below).
-    refuseSymlinkedDir(paths.graphRoot, paths.layer(id), `unmount layer ${id}`);
-    const entry = txn.records.find((r) => r.id === id);
-    if (entry && entry.count > 1 && !force && isMountPoint(merged)) {
-      entry.count--;
-      txn.save();
-      return { id, stillMounted: true, count: entry.count };
-    }
-    detachMerged(merged, sys);
-    // An idmapped view left by a crash mid-mount (idmap-lowers.ts): detached too, as upstream's put().
-    if (existsSync(mappedDir(paths, id))) unmountBelow(mappedDir(paths, id), sys);
-    if (entry) {
-      txn.records = txn.records.filter((r) => r !== entry);
-      txn.save();
-    }
-    return { id, stillMounted: false, count: 0 };
-  });
-}
-
-/**
- * Drops one mount of `ref` (layer ID, name, or mount path); unmounts at zero.
- * `force` unmounts whatever the count.
- * @throws {OvError} not-found when nothing matches `ref`.
- */
-export async function unmountLayer(paths: StorePaths, ref: string, force: boolean, sys: MountSys = realSys): Promise<UnmountResult> {
-  return withLayersRead(paths, async (records) => {
-    let rec = findLayer(records, ref);
-    if (!rec) {
-      const byPath = readMountCounts(paths).find((r) => r.path === ref.replace(/\/+$/, ""));
-      if (byPath) rec = records.find((r) => r.id === byPath.id);
-    }
-    if (!rec) {
-      // A mount left without a count (a crash between mount and count): its merged path still names the layer.
-      const m = /^([^/]+)\/merged\/*$/.exec(relative(paths.home, ref));
-      if (m && ref.startsWith("/")) rec = records.find((r) => r.id === m[1]);
-    }
-    if (!rec) throw new OvError("not-found", `Cannot unmount ${JSON.stringify(ref)}: no such layer`);
-    return dropMount(paths, rec.id, force, sys);
-  }, { createLock: true });
-}
-
-/** The trusted mount count of a layer: its recorded count if mountinfo shows the mount, else 0. */
-export function trustedCount(paths: StorePaths, id: string, counts: readonly MountRecord[], mountinfo = readMountinfo()): number {
-  const e = counts.find((r) => r.id === id);
-  if (!e || e.count <= 0) return 0;
-  return isMountPoint(paths.merged(id), mountinfo) ? e.count : 0;
-}
+// Unmounting lives in layer-unmount.ts; these stay importable from here.
+export { detachMerged, dropMount, trustedCount, unmountLayer, type UnmountResult } from "./layer-unmount.ts";

@@ -6,11 +6,15 @@
  * layer is already mounted below it the bind is recursive, so that mount stays
  * visible. `overlay.skip_mount_home=true` turns all of this off. Verbs that
  * create layers do it too (prepareHome), as upstream does at store start.
+ * Once the home is a mount root, statx and statmount (sys/statmount.ts) tell
+ * its propagation in two syscalls; mountinfo is read only before that, or on
+ * kernels older than 6.8.
  */
 import { OvError, sysError } from "../errors.ts";
 import { SysError } from "../sys/libc.ts";
 import { MS } from "./mount-options.ts";
 import { readMountinfo } from "./mountinfo.ts";
+import { mountRootState, MS_SHARED, MS_SLAVE } from "../sys/statmount.ts";
 import type { MountSys } from "./syscalls.ts";
 import { mkdirAll } from "../store/mkdir-all.ts";
 
@@ -27,8 +31,21 @@ export function planHome(home: string, entries: readonly { mountPoint: string; o
   return below ? "rbind+private" : "bind+private";
 }
 
+/** The action for `home` when statx/statmount can tell (it is a mount root, Linux 6.8+); null otherwise. Same answer as planHome. */
+export function quickHomeAction(home: string): HomeAction | null {
+  let st;
+  try {
+    st = mountRootState(home);
+  } catch {
+    return null; // e.g. a missing home: mountinfo decides, as before
+  }
+  if (!st?.mountRoot) return null; // not a mount root yet: whether mounts lie below it needs mountinfo
+  return st.propagation! & (MS_SHARED | MS_SLAVE) ? "private" : "none";
+}
+
 export function makeHomePrivate(home: string, sys: MountSys): HomeAction {
-  const action = planHome(home, readMountinfo());
+  // Two syscalls when the home is already a mount root (every call after the first), instead of a mountinfo read.
+  const action = quickHomeAction(home) ?? planHome(home, readMountinfo());
   if (action === "bind+private" || action === "rbind+private") {
     sys.mount(home, home, "none", MS.BIND | (action === "rbind+private" ? MS.REC : 0), "");
   }

@@ -13,7 +13,7 @@ import { readMountCounts } from "../store/mount-counts.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { SysError } from "../sys/libc.ts";
 import { OvError, sysError } from "../errors.ts";
-import { dropMount, trustedCount } from "./layer-mount.ts";
+import { dropMount, trustedCount } from "./layer-unmount.ts";
 import { isMountPoint, readMountinfo } from "./mountinfo.ts";
 import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
 

@@ -25,10 +25,9 @@ import type { StorePaths } from "./paths.ts";
 import { quoteArg } from "../quote.ts";
 import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import { sameMap } from "../archive/apply/idmap-parse.ts";
-import { layerStack } from "../archive/layer-target.ts";
-import { shiftCopy } from "./shift-copy.ts";
 import { log } from "../log.ts";
 import { chmodSync, chownSync, statSync, type Stats } from "node:fs";
+import { mark } from "../profile.ts";
 
 export interface CreateLayerRequest {
   id?: string;
@@ -119,6 +118,7 @@ export function createLayer(
   fill?: (rec: LayerRecord, txn: LayerTxn) => void | Promise<void>,
 ): Promise<LayerRecord> {
   ensureStoreDirs(paths, linkMode(paths) === "legacy-compatible");
+  mark("store-dirs");
   return updateLayers(paths, (txn) => createLayerInTxn(paths, txn, req, fill));
 }
 
@@ -132,22 +132,28 @@ export async function createLayerInTxn(
   req: CreateLayerRequest,
   fill?: (rec: LayerRecord, txn: LayerTxn) => void | Promise<void>,
 ): Promise<LayerRecord> {
+  mark("layers.json");
   const legacy = linkMode(paths) === "legacy-compatible";
   ensureStoreDirs(paths, legacy);
+  mark("store-dirs-again");
   // The other stores' layers are parents and taken IDs too (never changed: only txn.records is saved).
   const known = mergeById(txn.records, readOtherLayers(paths));
   const rec = planLayerRecord(known, req, nowNanos());
   const parent = rec.parent ? findLayer(known, rec.parent) : undefined;
   const files = rec.parent ? planChildLowers(paths, rec.parent, legacy, parent?.parent) : {};
+  mark("plan");
   txn.records.push(rec);
   txn.save();
+  mark("save-incomplete");
   try {
     createLayerDirs(paths, rec.id, rec.parent, files, legacy);
-    if (parent && !req.fillsDiff1) shiftFromParent(paths, rec, parent);
+    mark("layer-dirs");
+    if (parent && !req.fillsDiff1) await shiftFromParent(paths, rec, parent);
     ownDiffByMappedRoot(paths, rec);
     if (fill) await fill(rec, txn);
     clearFlag(rec, INCOMPLETE_FLAG);
     txn.save();
+    mark("save");
   } catch (e) {
     // Back to the state before the call: no directory, no record. A failed
     // undo is reported after the original error, never instead of it, and
@@ -173,10 +179,12 @@ export async function createLayerInTxn(
  * copied into its diff1, shifted to its own maps, as upstream does when it
  * does not use idmapped mounts.
  */
-function shiftFromParent(paths: StorePaths, rec: LayerRecord, parent: LayerRecord): void {
+async function shiftFromParent(paths: StorePaths, rec: LayerRecord, parent: LayerRecord): Promise<void> {
   const from = mapperFor(parent);
   const to = mapperFor(rec);
   if (sameMap(from.uids, to.uids) && sameMap(from.gids, to.gids)) return;
+  // The copy code loads only here: a layer with its parent's maps (the common case) does not pay for it.
+  const [{ layerStack }, { shiftCopy }] = await Promise.all([import("../archive/layer-target.ts"), import("./shift-copy.ts")]);
   const s = shiftCopy(layerStack(paths, parent), `${paths.diff(rec.id)}1`, from, to, rec.id);
   log.debug(`layer ${rec.id}: ${s.entries} entries of parent ${parent.id} copied into diff1, shifted to the layer's ID maps`);
 }

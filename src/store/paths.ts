@@ -93,6 +93,11 @@ export class StorePaths {
     return [this.graphRoot, ...(this.imageStore ? [this.imageStore.graphRoot] : []), ...this.additional.map((a) => a.graphRoot)];
   }
 
+  /** Every overlay home a layer may live in, in lookup order: this store's, the image store's, the additional stores'. */
+  get homes(): string[] {
+    return [this.home, ...this.otherHomes];
+  }
+
   /** The overlay home holding `name` (a layer ID or `l/<LID>`): this store's first, else the first other store that has it. */
   homeOf(name: string): string {
     if (!this.otherHomes.length || exists(join(this.home, name))) return this.home;

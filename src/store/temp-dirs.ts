@@ -9,10 +9,11 @@
  * This is the one exception to "reads never write" (README): upstream does it
  * at every store start, the files are garbage by construction, and a leftover
  * mount below them would keep the store's filesystem busy. It costs one
- * readdir of each of the two directories when they are absent or empty;
+ * stat(2) of each of the two directories when they are absent (and a
+ * readdir when present);
  * the locking and removal (temp-dir-recovery.ts) load only when needed.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { errCode, sysError } from "../errors.ts";
 import type { StorePaths } from "./paths.ts";
@@ -37,6 +38,9 @@ export function tempInstanceIds(names: readonly string[]): string[] {
 
 function listOrNone(dir: string): string[] {
   try {
+    // The usual case is no such dir: a stat says so without a thrown (and caught) error;
+    // any other failure (EACCES on an unreadable store) still throws, as the readdir would.
+    if (!statSync(dir, { throwIfNoEntry: false })) return [];
     return readdirSync(dir);
   } catch (e) {
     if (errCode(e) === "ENOENT" || errCode(e) === "ENOTDIR") return [];

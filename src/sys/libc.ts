@@ -9,7 +9,10 @@
 import { dlopen, ptr, read, type Pointer } from "bun:ffi";
 import { errnoName } from "./errno.ts";
 
-const lib = dlopen("libc.so.6", {
+// bun:ffi compiles a trampoline per declared symbol when dlopen runs: the
+// calls every store verb makes are bound at load, the ones only extraction,
+// copies and status use (file metadata) on their first use.
+const S = dlopen("libc.so.6", {
   __errno_location: { args: [], returns: "ptr" },
   open: { args: ["cstring", "i32", "u32"], returns: "i32" },
   close: { args: ["i32"], returns: "i32" },
@@ -19,21 +22,29 @@ const lib = dlopen("libc.so.6", {
   umount2: { args: ["cstring", "i32"], returns: "i32" },
   fcntl: { args: ["i32", "i32", "ptr"], returns: "i32" },
   syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64" },
-  chdir: { args: ["cstring"], returns: "i32" },
-  fchdir: { args: ["i32"], returns: "i32" },
-  mknodat: { args: ["i32", "cstring", "u32", "u64"], returns: "i32" },
-  lchown: { args: ["cstring", "u32", "u32"], returns: "i32" },
-  lsetxattr: { args: ["cstring", "cstring", "ptr", "u64", "i32"], returns: "i32" },
-  lgetxattr: { args: ["cstring", "cstring", "ptr", "u64"], returns: "i64" },
-  llistxattr: { args: ["cstring", "ptr", "u64"], returns: "i64" },
-  utimensat: { args: ["i32", "cstring", "ptr", "i32"], returns: "i32" },
-  futimens: { args: ["i32", "ptr"], returns: "i32" },
-  fsetxattr: { args: ["i32", "cstring", "ptr", "u64", "i32"], returns: "i32" },
-  statfs: { args: ["cstring", "ptr"], returns: "i32" },
   getpagesize: { args: [], returns: "i32" },
-});
+}).symbols;
 
-const S = lib.symbols;
+function bindFileCalls() {
+  return dlopen("libc.so.6", {
+    chdir: { args: ["cstring"], returns: "i32" },
+    fchdir: { args: ["i32"], returns: "i32" },
+    mknodat: { args: ["i32", "cstring", "u32", "u64"], returns: "i32" },
+    lchown: { args: ["cstring", "u32", "u32"], returns: "i32" },
+    lsetxattr: { args: ["cstring", "cstring", "ptr", "u64", "i32"], returns: "i32" },
+    lgetxattr: { args: ["cstring", "cstring", "ptr", "u64"], returns: "i64" },
+    llistxattr: { args: ["cstring", "ptr", "u64"], returns: "i64" },
+    utimensat: { args: ["i32", "cstring", "ptr", "i32"], returns: "i32" },
+    futimens: { args: ["i32", "ptr"], returns: "i32" },
+    fsetxattr: { args: ["i32", "cstring", "ptr", "u64", "i32"], returns: "i32" },
+    statfs: { args: ["cstring", "ptr"], returns: "i32" },
+  }).symbols;
+}
+let fileCalls: ReturnType<typeof bindFileCalls> | undefined;
+/** The file-metadata calls, bound on first use (before the call, so errno is still read right after it). */
+function F(): ReturnType<typeof bindFileCalls> {
+  return (fileCalls ??= bindFileCalls());
+}
 const errnoPtr: Pointer = S.__errno_location() as Pointer;
 
 /** The current errno; only meaningful right after a failing call. */
@@ -133,15 +144,15 @@ export function cstr(s: string): Uint8Array {
 }
 
 export function chdir(path: string): void {
-  check("chdir", S.chdir(path), path);
+  check("chdir", F().chdir(path), path);
 }
 
 export function fchdir(fd: number): void {
-  check("fchdir", S.fchdir(fd));
+  check("fchdir", F().fchdir(fd));
 }
 
 export function mknodat(dirfd: number, path: string, mode: number, dev: bigint): void {
-  check("mknodat", S.mknodat(dirfd, path, mode, dev), path);
+  check("mknodat", F().mknodat(dirfd, path, mode, dev), path);
 }
 
 /** makedev(3) as glibc encodes it. */
@@ -152,13 +163,13 @@ export function makedev(major: number, minor: number): bigint {
 }
 
 export function lchown(path: string, uid: number, gid: number): void {
-  check("lchown", S.lchown(path, uid, gid), path);
+  check("lchown", F().lchown(path, uid, gid), path);
 }
 
 export function lsetxattr(path: string, name: string, value: Uint8Array): void {
   // A zero-length value still needs a valid pointer.
   const v = value.length ? value : new Uint8Array(1);
-  check("lsetxattr", S.lsetxattr(path, name, v, value.length, 0), `${path} ${name}`);
+  check("lsetxattr", F().lsetxattr(path, name, v, value.length, 0), `${path} ${name}`);
 }
 
 /** Returns the value, or null when the attribute is absent (ENODATA). */
@@ -166,7 +177,7 @@ export function lgetxattr(path: string, name: string): Uint8Array | null {
   let size = 256;
   for (;;) {
     const buf = new Uint8Array(size);
-    const n = Number(S.lgetxattr(path, name, buf, size));
+    const n = Number(F().lgetxattr(path, name, buf, size));
     if (n >= 0) return buf.slice(0, n);
     const e = errno();
     if (e === 61 /* ENODATA */ || e === 95 /* ENOTSUP */) return null;
@@ -180,7 +191,7 @@ export function llistxattr(path: string): string[] {
   let size = 1024;
   for (;;) {
     const buf = new Uint8Array(size);
-    const n = Number(S.llistxattr(path, buf, size));
+    const n = Number(F().llistxattr(path, buf, size));
     if (n >= 0) {
       if (n === 0) return [];
       return Buffer.from(buf.subarray(0, n - 1)).toString("utf8").split("\0");
@@ -198,7 +209,7 @@ export function llistxattr(path: string): string[] {
  */
 export function lutimens(path: string, atimeNs: bigint, mtimeNs: bigint): void {
   fillTimespecs(atimeNs, mtimeNs);
-  check("utimensat", S.utimensat(AT_FDCWD, path, timesBytes, AT_SYMLINK_NOFOLLOW), path);
+  check("utimensat", F().utimensat(AT_FDCWD, path, timesBytes, AT_SYMLINK_NOFOLLOW), path);
 }
 
 /** Fills the shared timespec pair; tv_nsec must be in [0, 1e9), so seconds round down before 1970. */
@@ -215,7 +226,7 @@ function fillTimespecs(atimeNs: bigint, mtimeNs: bigint): void {
 /** Sets atime and mtime of an open file with nanosecond precision (futimens(2)). */
 export function futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void {
   fillTimespecs(atimeNs, mtimeNs);
-  check("futimens", S.futimens(fd, timesBytes));
+  check("futimens", F().futimens(fd, timesBytes));
 }
 /** Timestamps are set once per extracted file: one buffer for all calls (the calls are synchronous). */
 const timesBuf = new BigInt64Array(4);
@@ -224,13 +235,13 @@ const timesBytes = new Uint8Array(timesBuf.buffer);
 /** Sets an extended attribute on an open file (fsetxattr(2)); binary values are kept as they are. */
 export function fsetxattr(fd: number, name: string, value: Uint8Array): void {
   const v = value.length ? value : new Uint8Array(1);
-  check("fsetxattr", S.fsetxattr(fd, name, v, value.length, 0), name);
+  check("fsetxattr", F().fsetxattr(fd, name, v, value.length, 0), name);
 }
 
 /** statfs(2) f_type: the filesystem magic number of `path`. */
 export function statfsType(path: string): number {
   const buf = new BigInt64Array(16); // struct statfs is 120 bytes on 64-bit
-  check("statfs", S.statfs(path, new Uint8Array(buf.buffer)), path);
+  check("statfs", F().statfs(path, new Uint8Array(buf.buffer)), path);
   return Number(buf[0]! & 0xffffffffn);
 }
 

@@ -156,6 +156,31 @@ describe.skipIf(!idmapHere)("ID maps by idmapped mounts", () => {
     s.ovOk(["delete-container", c]);
   });
 
+  test("a container on an image of a read-only additional store sees that store's lower dirs mapped too (mapped/1)", () => {
+    const ro = tempStore("ovl-idmount-ro-");
+    try {
+      const roImg = imageStore(ro);
+      ro.ovOk(["shutdown"]);
+      const opt = ["--storage-opt", `overlay.imagestore=${ro.graph}`];
+      const c = firstLine(s.ovOk([...opt, "create-container", ...MAPS, roImg.image]));
+      const r = s.ov([...opt, "--debug", "mount", c]);
+      expect(r.code).toBe(0);
+      try {
+        expectMappedView(r.stdout.trim());
+        const overlay = readMountinfo().find((e) => e.mountPoint === r.stdout.trim())!;
+        expect(overlay.superOptions).toContain("/mapped/1/");
+        expect(overlay.superOptions).not.toContain(ro.graph);
+      } finally {
+        s.ovOk([...opt, "unmount", c]);
+      }
+      s.ovOk([...opt, "delete-container", c]);
+      expect(mountsBelow(ro.graph).length).toBe(0);
+      expect(mountsBelow(join(s.graph, "overlay")).map((e) => e.mountPoint)).toEqual([join(s.graph, "overlay")]);
+    } finally {
+      ro.cleanup();
+    }
+  });
+
   test("--debug names the path taken", () => {
     const r = s.ov(["--debug", "mount", container]);
     try {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { openTreeClone, procMapText, setIdmap, userNamespaceFd } from "../../src/sys/userns.ts";
 import { close, umount2 } from "../../src/sys/libc.ts";
 import { moveMountTo } from "../../src/sys/mount-api.ts";
-import { throughView } from "../../src/mount/idmap-lowers.ts";
+import { homesUsed, throughView, throughViews } from "../../src/mount/idmap-lowers.ts";
 import { DISABLE_ENV, staticAnswer } from "../../src/mount/idmap-support.ts";
 
 const root = process.getuid?.() === 0;
@@ -47,6 +47,12 @@ describe("paths through the idmapped view", () => {
     expect(throughView("/s/overlay", "/s/overlay/L/mapped/0", "/elsewhere/x")).toBe("/elsewhere/x");
     expect(throughView("/s/overlay", "/s/overlay/L/mapped/0", "/s/overlay")).toBe("/s/overlay");
     expect(throughView("/s/overlay", "/s/overlay/L/mapped/0", "/s/overlay2/x")).toBe("/s/overlay2/x");
+    // Several stores' homes: each has its own view, in the order given; a path below none stays.
+    const homes = ["/s/overlay", "/img/overlay", "/ro/overlay"];
+    expect(throughViews(homes, "/s/overlay/L/mapped", "/s/overlay/A/diff")).toBe("/s/overlay/L/mapped/0/A/diff");
+    expect(throughViews(homes, "/s/overlay/L/mapped", "/ro/overlay/B/diff")).toBe("/s/overlay/L/mapped/2/B/diff");
+    expect(throughViews(homes, "/s/overlay/L/mapped", "/other/overlay/B/diff")).toBe("/other/overlay/B/diff");
+    expect(homesUsed(homes, ["/ro/overlay/B/diff", "/s/overlay/A/empty", "/ro/overlay/C/diff", "/x/y"])).toEqual([0, 2]);
   });
 });
 

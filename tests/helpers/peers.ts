@@ -481,3 +481,54 @@ export function storeProblems(store: TempStore): string[] {
   }
   return problems;
 }
+
+/** An sha256 digest string (`sha256:<hex>`) of bytes or text. */
+export const sha256 = (b: Uint8Array | string) => "sha256:" + new Bun.CryptoHasher("sha256").update(b).digest("hex");
+
+export interface PulledImage {
+  id: string;
+  layer: string;
+  /** The layer's tarball, its manifest and config as written. */
+  tar: Uint8Array;
+  config: string;
+  manifest: string;
+  manifestDigest: string;
+}
+
+/**
+ * An image registered in `s` with ovlayer as a pull by podman would register
+ * it: one layer holding `/hello.txt` with `text`, an OCI manifest and config
+ * as big data (`manifest-<digest>`, `manifest`, the config digest), the
+ * config digest as ID and `name` as its name.
+ */
+export function registerPulledImage(s: TempStore, name: string, text: string): PulledImage {
+  const src = join(s.dir, "layer-src");
+  mkdirSync(src);
+  writeFileSync(join(src, "hello.txt"), text);
+  const tarFile = join(s.dir, "layer.tar");
+  if (run(["tar", "-C", src, "-cf", tarFile, "hello.txt"]).code !== 0) throw new Error(`tar of ${src} failed`);
+  const tar = readFileSync(tarFile);
+  const layer = s.ovOk(["import-layer", "-f", tarFile]).split("\n")[0]!.trim();
+  const config = JSON.stringify({
+    architecture: process.arch === "arm64" ? "arm64" : "amd64",
+    os: "linux",
+    config: { Cmd: ["/hello.txt"] },
+    rootfs: { type: "layers", diff_ids: [sha256(tar)] },
+    history: [{ created_by: "ovlayer interop test" }],
+  });
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(config), size: config.length },
+    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(tar), size: tar.length }],
+  });
+  const manifestDigest = sha256(manifest);
+  const id = sha256(config).slice("sha256:".length);
+  writeFileSync(join(s.dir, "config.json"), config);
+  writeFileSync(join(s.dir, "manifest.json"), manifest);
+  s.ovOk(["create-image", "--id", id, "--digest", manifestDigest, "-n", name, layer]);
+  s.ovOk(["set-image-data", "-f", join(s.dir, "manifest.json"), id, `manifest-${manifestDigest}`]);
+  s.ovOk(["set-image-data", "-f", join(s.dir, "manifest.json"), id, "manifest"]);
+  s.ovOk(["set-image-data", "-f", join(s.dir, "config.json"), id, sha256(config)]);
+  return { id, layer, tar, config, manifest, manifestDigest };
+}

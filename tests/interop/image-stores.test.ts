@@ -16,10 +16,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hasPeers, peers, type Peers } from "../helpers/peers.ts";
+import { hasPeers, peers, registerPulledImage, type Peers } from "../helpers/peers.ts";
 import { canMount, firstLine, hasContainersStorage, run, tempStore, unmountBelow, type TempStore } from "../helpers/store.ts";
 
-const sha256 = (b: Uint8Array | string) => "sha256:" + new Bun.CryptoHasher("sha256").update(b).digest("hex");
 
 function treeSum(root: string): string {
   const lines: string[] = [];
@@ -62,28 +61,7 @@ describe.skipIf(!canMount() || !hasContainersStorage() || !hasPeers())("read-onl
 
   test("ovlayer's read-only store serves containers podman and ovlayer create on it", () => {
     // An image registered as a pull would: layer, manifest, config.
-    const src = join(ro.dir, "layer-src");
-    mkdirSync(src);
-    writeFileSync(join(src, "hello.txt"), "hello from the read-only store\n");
-    const tarFile = join(ro.dir, "layer.tar");
-    expect(run(["tar", "-C", src, "-cf", tarFile, "hello.txt"]).code).toBe(0);
-    const tar = readFileSync(tarFile);
-    const layer = firstLine(ro.ovOk(["import-layer", "-f", tarFile]));
-    const arch = process.arch === "arm64" ? "arm64" : "amd64";
-    const config = JSON.stringify({ architecture: arch, os: "linux", config: { Cmd: ["/hello.txt"] }, rootfs: { type: "layers", diff_ids: [sha256(tar)] } });
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(config), size: config.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(tar), size: tar.length }],
-    });
-    const id = sha256(config).slice("sha256:".length);
-    writeFileSync(join(ro.dir, "config.json"), config);
-    writeFileSync(join(ro.dir, "manifest.json"), manifest);
-    ro.ovOk(["create-image", "--id", id, "--digest", sha256(manifest), "-n", "localhost/ro-image:1", layer]);
-    ro.ovOk(["set-image-data", "-f", join(ro.dir, "manifest.json"), id, `manifest-${sha256(manifest)}`]);
-    ro.ovOk(["set-image-data", "-f", join(ro.dir, "manifest.json"), id, "manifest"]);
-    ro.ovOk(["set-image-data", "-f", join(ro.dir, "config.json"), id, sha256(config)]);
+    const { id, layer } = registerPulledImage(ro, "localhost/ro-image:1", "hello from the read-only store\n");
     ro.ovOk(["shutdown"]);
     makeReadOnly(ro.graph);
     const before = treeSum(ro.graph);

@@ -9,10 +9,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hasPeers, peers, type Peers } from "../helpers/peers.ts";
+import { hasPeers, peers, registerPulledImage, sha256, type Peers } from "../helpers/peers.ts";
 import { canMount, firstLine, hasContainersStorage, run, tempStore, type TempStore } from "../helpers/store.ts";
 
-const sha256 = (b: Uint8Array | string) => "sha256:" + new Bun.CryptoHasher("sha256").update(b).digest("hex");
 
 describe.skipIf(!canMount() || !hasContainersStorage() || !hasPeers())("ovlayer images and containers with podman and buildah", () => {
   let s: TempStore;
@@ -27,34 +26,7 @@ describe.skipIf(!canMount() || !hasContainersStorage() || !hasPeers())("ovlayer 
   });
 
   test("podman lists, inspects and mounts an image ovlayer registered as a pull would; podman create and mount work on it", () => {
-    const src = join(s.dir, "layer-src");
-    mkdirSync(src);
-    writeFileSync(join(src, "hello.txt"), "hello from ovlayer\n");
-    const tarFile = join(s.dir, "layer.tar");
-    expect(run(["tar", "-C", src, "-cf", tarFile, "hello.txt"]).code).toBe(0);
-    const tar = readFileSync(tarFile);
-    const layer = firstLine(s.ovOk(["import-layer", "-f", tarFile]));
-    const config = JSON.stringify({
-      architecture: process.arch === "arm64" ? "arm64" : "amd64",
-      os: "linux",
-      config: { Cmd: ["/hello.txt"] },
-      rootfs: { type: "layers", diff_ids: [sha256(tar)] },
-      history: [{ created_by: "ovlayer interop test" }],
-    });
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(config), size: config.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: sha256(tar), size: tar.length }],
-    });
-    const mdigest = sha256(manifest);
-    const id = sha256(config).slice("sha256:".length);
-    writeFileSync(join(s.dir, "config.json"), config);
-    writeFileSync(join(s.dir, "manifest.json"), manifest);
-    s.ovOk(["create-image", "--id", id, "--digest", mdigest, "-n", "localhost/ovl-pulled:1", layer]);
-    s.ovOk(["set-image-data", "-f", join(s.dir, "manifest.json"), id, `manifest-${mdigest}`]);
-    s.ovOk(["set-image-data", "-f", join(s.dir, "manifest.json"), id, "manifest"]);
-    s.ovOk(["set-image-data", "-f", join(s.dir, "config.json"), id, sha256(config)]);
+    const { id, tar, manifestDigest: mdigest } = registerPulledImage(s, "localhost/ovl-pulled:1", "hello from ovlayer\n");
 
     expect(p.podmanOk(["images", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}", "--no-trunc"])).toBe(`sha256:${id} localhost/ovl-pulled:1`);
     const inspect = JSON.parse(p.podmanOk(["image", "inspect", "localhost/ovl-pulled:1"]))[0];

@@ -129,8 +129,8 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
     const rec = requireLayer(records, ref, "mount");
     requireComplete(rec, "mount");
     if (isFromReadOnlyStore(rec)) {
-      // Upstream mounts such a layer read-only at RR/overlay/<ID>/merged; ovlayer does not yet.
-      throw new OvError("unsupported", `Cannot mount layer ${rec.id}: it lives in the read-only image store ${storeOf(rec, paths).graphRoot}`, {
+      // As upstream's Mount: a read-only store's layer is never mounted by itself (its merged dir is not ours to use).
+      throw new OvError("unsupported", `Cannot mount layer ${rec.id}: mounting read/only store images is not allowed (it lives in the read-only image store ${storeOf(rec, paths).graphRoot})`, {
         hint: "mount a container or a layer created on it in the read-write store",
       });
     }

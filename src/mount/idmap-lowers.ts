@@ -13,7 +13,7 @@
  * overlay is mounted (or has failed). A crash in between leaves mapped/0
  * mounted: unmount and removal detach whatever is mounted below mapped/.
  */
-import { mkdirSync, rmdirSync } from "node:fs";
+import { rmdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { errCode, OvError, sysError } from "../errors.ts";
 import type { StorePaths } from "../store/paths.ts";
@@ -22,6 +22,7 @@ import { moveMountTo } from "../sys/mount-api.ts";
 import { closeFd, openTreeClone, setIdmap, userNamespaceFd, type NsMapEntry } from "../sys/userns.ts";
 import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
 import { unmountBelow } from "./unmount-below.ts";
+import { mkdirAll } from "../store/mkdir-all.ts";
 
 export interface IdmappedHome {
   /** The idmapped view of the graph root's overlay home (mapped/0); other stores' homes follow at mapped/1, mapped/2, .... */
@@ -137,7 +138,7 @@ export function attachIdmappedHomes(
     const ns = namespaceFor(uidmap, gidmap);
     for (const i of used) {
       const root = join(dir, String(i));
-      mkdirSync(root, { recursive: true, mode: 0o700 });
+      mkdirAll(root, 0o700);
       created.push(root);
       tree = openTreeClone(homes[i]!);
       setIdmap(tree, ns);

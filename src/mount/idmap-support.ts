@@ -12,7 +12,7 @@
  * upstream probes (user namespaces, idmapped mounts of this filesystem and
  * overlay over idmapped layers, Linux 5.19+, all at once). Once per call.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { errCode } from "../errors.ts";
@@ -24,6 +24,8 @@ import { closeFd, openTreeClone, setIdmap, userNamespaceFd } from "../sys/userns
 import { prepareHome } from "./propagation.ts";
 import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
 import { unmountBelow } from "./unmount-below.ts";
+import { mkdirAll } from "../store/mkdir-all.ts";
+import { removeTree } from "../store/remove-tree.ts";
 
 export const DISABLE_ENV = "_CONTAINERS_OVERLAY_DISABLE_IDMAP";
 const FEATURE = "idmapped-lower-dir";
@@ -55,7 +57,7 @@ function readCache(paths: StorePaths): IdmapSupport | null {
 
 function writeCache(paths: StorePaths, s: IdmapSupport): void {
   try {
-    mkdirSync(join(paths.runRoot, "overlay"), { recursive: true, mode: 0o700 });
+    mkdirAll(join(paths.runRoot, "overlay"), 0o700);
     writeFileSync(cacheFile(paths, s.supported), s.supported ? "" : (s.reason ?? ""));
   } catch (e) {
     log.debug(`idmapped mounts: cannot record the probe's answer in ${cacheFile(paths, s.supported)}: ${errCode(e) ?? String(e)}`);
@@ -105,7 +107,7 @@ export function probeIdmappedLowers(home: string, sys: MountSys = realSys): { ok
       sys.umount2(join(dir, "lower-mapped"), MNT_DETACH);
     } catch {}
     unmountBelow(dir, sys);
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
   }
 }
 
@@ -128,7 +130,7 @@ function runProbe(paths: StorePaths, store: StoreOptions): IdmapSupport {
   const t0 = performance.now();
   let r: ReturnType<typeof probeIdmappedLowers>;
   try {
-    mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+    mkdirAll(paths.home, 0o700);
     prepareHome(paths.home, store.overlay.skipMountHome, realSys);
     r = probeIdmappedLowers(paths.home);
   } catch (e) {

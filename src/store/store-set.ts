@@ -16,10 +16,10 @@
  * Owns no files. Creates the split image store's directories, as upstream does
  * when it opens the store (DIR, DIR/overlay, DIR/overlay/l, 0700/0755).
  */
-import { mkdirSync } from "node:fs";
 import type { StoreOptions } from "../config/options.ts";
 import { sysError } from "../errors.ts";
 import { StorePaths } from "./paths.ts";
+import { mkdirAll } from "./mkdir-all.ts";
 
 /** One store records are read from, and whether it may be written. */
 export interface StoreSource {
@@ -32,8 +32,8 @@ export function storePathsFor(o: StoreOptions): StorePaths {
   const paths = new StorePaths(o.graphRoot, o.runRoot, o.imageStore ?? null, o.overlay.imageStores);
   if (paths.imageStore) {
     try {
-      mkdirSync(paths.imageStore.home, { recursive: true, mode: 0o700 });
-      mkdirSync(paths.imageStore.linkDir, { recursive: true, mode: 0o755 });
+      mkdirAll(paths.imageStore.home, 0o700);
+      mkdirAll(paths.imageStore.linkDir, 0o755);
     } catch (e) {
       throw sysError(`Cannot create the image store ${paths.imageStore.graphRoot}`, e);
     }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errCode } from "../../src/errors.ts";
@@ -79,5 +79,15 @@ describe("mkdirAll()", () => {
     expect(errCode(err)).toBe("ENOTDIR");
     expect((err as { path?: string }).path).toBe(join(t, "file"));
     rmSync(join(t, "file"));
+  });
+});
+
+describe("one way to make and remove trees", () => {
+  test("only store/mkdir-all.ts calls a recursive mkdirSync, and no source file calls rmSync (store/remove-tree.ts removes)", () => {
+    const src = join(import.meta.dir, "../../src");
+    const files = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
+    const calling = (re: RegExp) => files.filter((f) => re.test(readFileSync(join(src, f), "utf8"))).sort();
+    expect(calling(/mkdirSync\([^)]*recursive: true/)).toEqual(["store/mkdir-all.ts"]);
+    expect(calling(/\brmSync\(/)).toEqual([]);
   });
 });

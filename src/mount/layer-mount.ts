@@ -150,7 +150,9 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
       }
       if (current && current.count > 0) log.debug(`layer ${rec.id}: count ${current.count} in ${paths.mountpointsJson} is stale (not in mountinfo), starting over`);
       const options = [...store.overlay.mountOptions, ...(mo.options ?? [])];
-      const chain = readChain(paths, rec.id, { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) });
+      const chainOpts = { action: "mount", ...(rec.parent ? { parent: rec.parent } : {}) };
+      // Presence is checked by opening every diff beneath the root below (one openat2 each, not 2 lstat more).
+      const chain = readChain(paths, rec.id, { ...chainOpts, checkPresence: false });
       mark("chain");
       const label = mo.label ?? rec.mountlabel;
       let applied: ReturnType<typeof applyPlan>;
@@ -197,7 +199,14 @@ export async function mountLayer(paths: StorePaths, store: StoreOptions, ref: st
           log.debug(`layer ${rec.id}: lower dirs ID-mapped (uid map ${formatMaps(idmap.uidmap)}, gid map ${formatMaps(idmap.gidmap)}) through ${view.root} in ${(performance.now() - t0).toFixed(1)} ms; no copy`);
         }
         mark("home-private");
-        const dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
+        let dirs: OpenedDirs;
+        try {
+          dirs = openPlanDirs(root, paths, rec.id, plan.lowerdirs, plan.upperdir, plan.workdir);
+        } catch (e) {
+          // A lower layer gone or damaged: the chain read with its checks names the entry (else the open's own error).
+          readChain(paths, rec.id, chainOpts);
+          throw e;
+        }
         if (!req.readOnly) clearVolatileMarker(paths.work(rec.id), dirs.fdOf(paths.work(rec.id)));
         mark("open-dirs");
         applied = applyPlan(plan, strategies, sys, kernel.pageSize, dirs);

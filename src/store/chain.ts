@@ -43,12 +43,18 @@ function lstatKind(path: string, what: string): "dir" | "other" | "missing" {
   }
 }
 
-/** The store as the chain rule sees it, read from disk. */
-export function diskFacts(paths: StorePaths): ChainFacts {
+/**
+ * The store as the chain rule sees it, read from disk.
+ * @param presence false: every lower layer counts as present, with no lstat
+ *   (mount: opening each diff beneath the root checks the same, and a failure
+ *   there reads the chain again with the checks, for the precise error).
+ */
+export function diskFacts(paths: StorePaths, presence = true): ChainFacts {
   return {
     paths,
     file: (id, name) => readFileState(name === "lower" ? paths.lowerFile(id) : paths.lowerLayersFile(id)),
     layer(id): LayerPresence {
+      if (!presence) return "ok";
       const what = `Cannot stat layer ${id}`;
       // diff first: one lstat decides the common case with the one below.
       const diff = lstatKind(paths.diff(id), what);
@@ -115,6 +121,12 @@ export interface ReadChainOptions {
   action?: string;
   /** The parent layers.json records: a layer with a parent and neither lower file is refused. */
   parent?: string;
+  /**
+   * false: lower layers are not lstat'ed (2 syscalls each): the caller opens
+   * every diff beneath the root anyway, and on a failure there calls readChain
+   * again with the checks (chainFailure), for the error naming the entry.
+   */
+  checkPresence?: boolean;
 }
 
 /**
@@ -123,7 +135,7 @@ export interface ReadChainOptions {
  *   unsupported "max depth exceeded" past lower.ts MAX_DEPTH entries; the errno's kind when a file cannot be read.
  */
 export function readChain(paths: StorePaths, id: string, opts: ReadChainOptions = {}): Chain {
-  const read = evalChain(diskFacts(paths), id, diskLinkResolver(paths));
+  const read = evalChain(diskFacts(paths, opts.checkPresence !== false), id, diskLinkResolver(paths));
   const action = opts.action ?? "read the chain of";
   const err = chainError(read, id, action);
   if (err) throw err;

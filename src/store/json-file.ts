@@ -17,12 +17,10 @@
  * What a file holds and how it is spelled is its codec's business (pure parse
  * and format, one module per file); this module only reads, locks and writes.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { errCode, sysError } from "../errors.ts";
 import { atomicWriteFile } from "./atomic.ts";
 import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
-import { mkdirAll } from "./mkdir-all.ts";
 
 /** Pure parse and format of one store file. */
 export interface RecordCodec<R> {
@@ -39,8 +37,6 @@ export interface JsonFileSpec<R> {
   codec: RecordCodec<R>;
   /** Mode of the JSON file (0600 as upstream writes it). */
   mode?: number;
-  /** Mode of the directory made for it when missing (0700). */
-  dirMode?: number;
   /** The file of a read-only store: its lock is opened read-only, never created (lockfile.ts). */
   readOnly?: boolean;
 }
@@ -71,9 +67,9 @@ export async function withRecordsRead<R, T>(
   fn: (records: R[]) => T | Promise<T>,
   opts: { createLock?: boolean } = {},
 ): Promise<T> {
-  if (!opts.createLock && !existsSync(spec.lock)) return await fn(loadRecords(spec));
   const lock = new LockFile(spec.lock, { readOnly: spec.readOnly === true });
-  lock.lock("read");
+  if (opts.createLock) lock.lock("read");
+  else if (!lock.lockReadIfPresent()) return await fn(loadRecords(spec));
   try {
     return await fn(loadRecords(spec));
   } finally {
@@ -103,11 +99,7 @@ export function saveRecords<R>(spec: JsonFileSpec<R>, lock: LockFile, records: r
 
 /** Runs `fn` with the records loaded under the write lock (held until `fn`'s promise settles). */
 export async function updateRecords<R, T>(spec: JsonFileSpec<R>, fn: (txn: RecordTxn<R>) => T | Promise<T>): Promise<T> {
-  try {
-    mkdirAll(dirname(spec.file), spec.dirMode ?? 0o700);
-  } catch (e) {
-    throw sysError(`Cannot create ${dirname(spec.file)}`, e);
-  }
+  // The lock file sits next to the JSON file: opening it makes the directory when missing (lockfile.ts).
   const lock = new LockFile(spec.lock);
   lock.lock("write");
   try {

@@ -12,7 +12,7 @@ import { sysError } from "../errors.ts";
 import { loadRecords, readRecords, updateRecords, withRecordsRead, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
 import type { StorePaths } from "./paths.ts";
-import { refuseSymlinkedDir } from "./safe-open.ts";
+import { checkStoreDirs, notADirError } from "./safe-open.ts";
 import { mergeById, otherLayerSources, tagRecords } from "./store-set.ts";
 import { mkdirAll } from "./mkdir-all.ts";
 
@@ -63,12 +63,24 @@ export function withLayersRead<T>(paths: StorePaths, fn: (records: LayerRecord[]
  * @throws {OvError} corrupt naming the path.
  */
 export function refuseSymlinkedStore(paths: StorePaths, action: string): void {
-  for (const d of [paths.home, paths.linkDir, paths.layersDir]) refuseSymlinkedDir(paths.graphRoot, d, action);
+  storeDirsChecked(paths, action);
 }
 
-/** Creates the directories every writer needs (R/overlay, R/overlay/l, R/overlay-layers). */
+/** refuseSymlinkedStore's check; returns the store dirs that do not exist yet. */
+function storeDirsChecked(paths: StorePaths, action: string): string[] {
+  const { bad, missing } = checkStoreDirs(paths.graphRoot, [paths.home, paths.linkDir, paths.layersDir]);
+  if (bad) throw notADirError(action, bad.path, bad.what);
+  return missing;
+}
+
+/**
+ * Creates the directories every writer needs (R/overlay, R/overlay/l, R/overlay-layers);
+ * when they all exist (the common case) that is 3 lstat and no mkdir.
+ */
 export function ensureStoreDirs(paths: StorePaths, legacyLinks: boolean): void {
-  refuseSymlinkedStore(paths, "write to the store");
+  const missing = storeDirsChecked(paths, "write to the store");
+  const need = missing.filter((d) => legacyLinks || d !== paths.linkDir);
+  if (!need.length) return;
   try {
     mkdirAll(paths.graphRoot, 0o700);
     mkdirAll(paths.home, 0o700);

@@ -13,7 +13,7 @@
  * Removing a layer (removeLayer) also removes what other modules write for
  * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, rollback, sysError } from "../errors.ts";
 import { readChain } from "./chain.ts";
@@ -91,6 +91,18 @@ export function createLink(paths: StorePaths, id: string): string {
   }
 }
 
+/** A file of a layer dir made just now: created (never an existing one), written, closed. Mode 0644 less the umask. */
+function writeNewFile(path: string, text: string): void {
+  const fd = openSync(path, "wx", 0o644);
+  try {
+    const b = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function mkdirMode(path: string, mode: number): void {
   mkdirSync(path, { mode });
   chmodSync(path, mode); // the umask applies to mkdir(2)
@@ -102,18 +114,20 @@ function mkdirMode(path: string, mode: number): void {
  */
 export function createLayerDirs(paths: StorePaths, id: string, parentId: string | undefined, files: NewLayerFiles, legacyLinks: boolean): void {
   const dir = paths.layer(id);
+  // mkdir answers "exists" itself (for a dir, a file or a symlink alike): no lstat first.
   try {
-    lstatSync(dir);
-    throw new OvError("conflict", `Cannot create layer ${id}: ${dir} already exists but layers.json has no such layer`, {
-      hint: "run `ovlayer check` to list leftover layer directories",
-    });
+    mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
-    if (e instanceof OvError) throw e;
-    if (errCode(e) !== "ENOENT") throw sysError(`Cannot stat ${dir}`, e);
+    if (errCode(e) === "EEXIST") {
+      throw new OvError("conflict", `Cannot create layer ${id}: ${dir} already exists but layers.json has no such layer`, {
+        hint: "run `ovlayer check` to list leftover layer directories",
+      });
+    }
+    throw sysError(`Cannot create layer ${id} in ${dir}`, e);
   }
   let lid: string | null = null;
   try {
-    mkdirMode(dir, 0o700);
+    chmodSync(dir, 0o700); // the umask applies to mkdir(2)
     let diffMode = 0o555;
     let uid = 0;
     let gid = 0;
@@ -130,15 +144,15 @@ export function createLayerDirs(paths: StorePaths, id: string, parentId: string 
     }
     if (legacyLinks) {
       lid = createLink(paths, id);
-      writeFileSync(paths.linkFile(id), lid, { mode: 0o644 });
+      writeNewFile(paths.linkFile(id), lid);
     }
     mkdirMode(paths.work(id), 0o700);
     mkdirMode(paths.merged(id), 0o700);
     if (!parentId) {
       mkdirMode(paths.empty(id), 0o700);
     } else {
-      if (files.lower !== undefined) writeFileSync(paths.lowerFile(id), files.lower, { mode: 0o644 });
-      if (files.lowerLayers !== undefined) writeFileSync(paths.lowerLayersFile(id), files.lowerLayers, { mode: 0o644 });
+      if (files.lower !== undefined) writeNewFile(paths.lowerFile(id), files.lower);
+      if (files.lowerLayers !== undefined) writeNewFile(paths.lowerLayersFile(id), files.lowerLayers);
     }
   } catch (e) {
     rollback(sysError(`Cannot create layer ${id} in ${dir}`, e), () => removeLayer(paths, id, { lid }));

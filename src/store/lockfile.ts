@@ -10,7 +10,6 @@
  * service) notice the change and reload: bytes 0-7 time in ns, 8-15 a
  * per-process counter, 16-19 the pid, 20-63 random (lockfile/lastwrite.go).
  */
-import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { OvError, sysError } from "../errors.ts";
 import { close, fcntlPtr, open, O, pwrite, SysError } from "../sys/libc.ts";
@@ -120,6 +119,30 @@ export class LockFile {
     this.mode = mode;
   }
 
+  /**
+   * Takes the read lock when the lock file exists, without creating it (reads
+   * never create files); returns false, holding nothing, when it does not.
+   * One open instead of a stat and an open.
+   */
+  lockReadIfPresent(): boolean {
+    if (this.mode) throw new OvError("internal", `Lock ${this.path} is already held (${this.mode})`);
+    try {
+      this.fd = open(this.path, this.readOnly ? O.RDONLY : O.RDWR, 0);
+    } catch (e) {
+      const code = e instanceof SysError ? e.code : undefined;
+      if (code === "ENOENT") return false;
+      if (this.readOnly || !(code === "EACCES" || code === "EPERM" || code === "EROFS")) throw sysError(`Cannot open lock file ${this.path}`, e, { path: this.path });
+      try {
+        this.fd = open(this.path, O.RDONLY, 0);
+      } catch (e2) {
+        if (e2 instanceof SysError && e2.code === "ENOENT") return false;
+        throw sysError(`Cannot open lock file ${this.path}`, e2, { path: this.path });
+      }
+    }
+    this.lock("read");
+    return true;
+  }
+
   /** Takes the lock if nobody holds a conflicting one; returns false otherwise. */
   tryLock(mode: LockMode): boolean {
     const fd = this.openFd(mode);
@@ -163,9 +186,8 @@ export class LockFile {
  * lock file does not exist yet: reads never create files.
  */
 export function withReadLockIfPresent<T>(path: string, fn: () => T, opts: { readOnly?: boolean } = {}): T {
-  if (!existsSync(path)) return fn();
   const lock = new LockFile(path, opts);
-  lock.lock("read");
+  if (!lock.lockReadIfPresent()) return fn();
   try {
     return fn();
   } finally {

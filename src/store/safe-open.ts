@@ -64,6 +64,52 @@ export function firstNonDir(root: string, rel: string): { path: string; what: st
   return null;
 }
 
+/**
+ * firstNonDir for several dirs below `root` at once, each component lstat'ed
+ * only once (R/overlay is shared by R/overlay and R/overlay/l). Also says
+ * which of them do not exist yet (a missing component and all below it).
+ * Dirs not below `root` are neither checked nor listed.
+ */
+export function checkStoreDirs(root: string, dirs: readonly string[]): { bad: { path: string; what: string } | null; missing: string[] } {
+  const seen = new Map<string, "dir" | "missing">();
+  const missing: string[] = [];
+  for (const abs of dirs) {
+    const rel = relativeToRoot(root, abs);
+    if (rel === null) continue;
+    let p = root;
+    let gone = false;
+    for (const c of storeComponents(rel)) {
+      p = join(p, c);
+      let kind = seen.get(p);
+      if (kind === undefined) {
+        let st;
+        try {
+          st = lstatSync(p);
+        } catch {
+          seen.set(p, "missing");
+          gone = true;
+          break;
+        }
+        if (st.isSymbolicLink()) {
+          let to = "?";
+          try {
+            to = readlinkSync(p);
+          } catch {}
+          return { bad: { path: p, what: `a symlink (to ${to})` }, missing };
+        }
+        if (!st.isDirectory()) return { bad: { path: p, what: "not a directory" }, missing };
+        seen.set(p, (kind = "dir"));
+      }
+      if (kind === "missing") {
+        gone = true;
+        break;
+      }
+    }
+    if (gone) missing.push(abs);
+  }
+  return { bad: null, missing };
+}
+
 /** The corrupt error for a symlink or file where the store keeps a directory. */
 export function notADirError(action: string, path: string, what: string): OvError {
   return new OvError("corrupt", `Cannot ${action}: ${path} is ${what}, where the store keeps a directory (nothing is followed out of the store)`, {

@@ -16,7 +16,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mount } from "../src/sys/libc.ts";
 import { join } from "node:path";
-import { createLayer } from "../src/store/create.ts";
+import { createLayer } from "../src/store/lifecycle/create.ts";
 import { StorePaths } from "../src/store/paths.ts";
 
 export interface Tools {

@@ -3,11 +3,11 @@
  * its tar-split file `R/overlay-layers/<ID>.tar-split.gz`, and the
  * layers.json fields containers-storage records after ApplyDiff.
  */
-import { StoreRoot } from "../store/safe-open.ts";
+import { StoreRoot } from "../store/files/safe-open.ts";
 import { closeSync, fstatSync, openSync, readdirSync, unlinkSync } from "node:fs";
 import { errCode, OvError, sysError } from "../errors.ts";
 import type { StoreOptions } from "../config/options.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { COMPRESSION_CODE } from "./compress/detect.ts";
 import { mapperFor } from "./apply/idmap.ts";

@@ -5,9 +5,9 @@
  * two merged views are compared).
  */
 import { existsSync } from "node:fs";
-import { readChain } from "../store/chain.ts";
-import { withExtraDiffs } from "../store/diff-n.ts";
-import { requireCompleteLayer, type LayerRecord } from "../store/layers-json.ts";
+import { readChain } from "../store/layers/chain.ts";
+import { withExtraDiffs } from "../store/layers/diff-n.ts";
+import { requireCompleteLayer, type LayerRecord } from "../store/records/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { mapperFor, type IdMapper } from "./apply/idmap.ts";
 

@@ -5,8 +5,8 @@
  * the planners' result can be judged by check before anything is touched
  * (what would still be wrong is what repair cannot fix). Pure.
  */
-import type { LayerRecord } from "../store/layers-json.ts";
-import type { MountRecord } from "../store/mountpoints.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
+import type { MountRecord } from "../store/records/mountpoints.ts";
 import { MISSING, type LayerFileName, type StoreSnapshot } from "./snapshot.ts";
 
 export type Action =
@@ -26,7 +26,7 @@ export type Action =
   /** Sets one layer's mount count; 0 drops its entry. */
   | { kind: "set-mount-count"; layer: string; file: string; count: number; was: number; why: string }
   | { kind: "rebuild-mountpoints"; file: string; records: MountRecord[]; why: string }
-  /** Records that the store is symlink-free (store/mode.ts). */
+  /** Records that the store is symlink-free (store/layers/mode.ts). */
   | { kind: "write-marker"; file: string; why: string }
   /** Removes an empty directory (R/overlay/l once every link is gone). */
   | { kind: "remove-dir"; file: string; why: string };

@@ -3,7 +3,7 @@
  * out, each naming the layer, the file and what is wrong with it (entry,
  * count, limit), with a stable code that scripts and repair-plan.ts use.
  *
- * What counts as a problem depends on the store's link mode (store/mode.ts):
+ * What counts as a problem depends on the store's link mode (store/layers/mode.ts):
  * a legacy-compatible store needs `link`, `l/<LID>` and `lower` for every
  * layer (old tools read only those); a symlink-free store needs
  * `lower-layers` instead, and its legacy leftovers are judged only where a
@@ -11,8 +11,8 @@
  * legacy-compatible store: layers made by containers-storage 1.43 have none
  * (`migrate` adds them).
  */
-import { invalidIdReason } from "../store/ids.ts";
-import { isIncomplete } from "../store/layers-json.ts";
+import { invalidIdReason } from "../store/layers/ids.ts";
+import { isIncomplete } from "../store/records/layers-json.ts";
 import type { LayerDir, StoreSnapshot } from "./snapshot.ts";
 import {
   buildView,

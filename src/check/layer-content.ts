@@ -14,7 +14,7 @@ import { resolveDiffTarget, targetTarball } from "../archive/layer.ts";
 import { existingTarSplit } from "../archive/layer-target.ts";
 import { cleanName, parseTarSplitLine } from "../archive/tarsplit/format.ts";
 import { lines } from "../archive/tarsplit/reader.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { UPSTREAM_ERRORS } from "./upstream-judge.ts";
 

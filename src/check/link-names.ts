@@ -16,8 +16,8 @@
  * points at the layer: no legacy link is made there.
  */
 import { createHash } from "node:crypto";
-import { linkIdFromBytes } from "../store/ids.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
+import { linkIdFromBytes } from "../store/layers/ids.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 import { evalLowerLayers, jsonChain, resolvedIds, textOf, type StoreView } from "./view.ts";
 
 export interface LinkName {

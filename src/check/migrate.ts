@@ -13,9 +13,9 @@
  * It runs only when the store, once migrated, would be clean for check:
  * anything check finds blocks it, and nothing is done.
  */
-import { isIncomplete } from "../store/layers-json.ts";
-import { formatLowerLayers } from "../store/lower.ts";
-import { markerPath } from "../store/mode.ts";
+import { isIncomplete } from "../store/records/layers-json.ts";
+import { formatLowerLayers } from "../store/layers/lower.ts";
+import { markerPath } from "../store/layers/mode.ts";
 import { simulate, type Action } from "./actions.ts";
 import { checkStore, type Finding, type FindingCode } from "./findings.ts";
 import type { StoreSnapshot } from "./snapshot.ts";

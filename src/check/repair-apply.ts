@@ -3,7 +3,7 @@
  * holds layers.lock for writing, and mountpoints.lock for writing when an
  * action changes mount counts (session.ts).
  *
- * Every file is replaced atomically (temp file + rename, store/atomic.ts), a
+ * Every file is replaced atomically (temp file + rename, store/files/atomic.ts), a
  * symlink too (made under a temp name, renamed over the old one), so a crash
  * leaves each file old or new and a second run finishes the job. An action
  * that fails is reported and the others still run, except that the record of
@@ -12,18 +12,18 @@
 import { copyFileSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, unlinkSync, chmodSync } from "node:fs";
 import { dirname } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
-import { refuseSymlinkedDir } from "../store/safe-open.ts";
+import { refuseSymlinkedDir } from "../store/files/safe-open.ts";
 import { isMountPoint } from "../mount/mountinfo.ts";
-import { atomicSymlink, atomicWriteFile } from "../store/atomic.ts";
-import { invalidIdReason } from "../store/ids.ts";
-import { removeLayer } from "../store/layout.ts";
-import { loadRecords, saveRecords } from "../store/json-file.ts";
-import { layersFile } from "../store/layer-store.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
-import type { LockFile } from "../store/lockfile.ts";
-import { markerPath } from "../store/mode.ts";
-import { mountpointsFile } from "../store/mount-counts.ts";
-import type { MountRecord } from "../store/mountpoints.ts";
+import { atomicSymlink, atomicWriteFile } from "../store/files/atomic.ts";
+import { invalidIdReason } from "../store/layers/ids.ts";
+import { removeLayer } from "../store/layers/layout.ts";
+import { loadRecords, saveRecords } from "../store/records/json-file.ts";
+import { layersFile } from "../store/records/layer-store.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
+import type { LockFile } from "../store/files/lockfile.ts";
+import { markerPath } from "../store/layers/mode.ts";
+import { mountpointsFile } from "../store/records/mount-counts.ts";
+import type { MountRecord } from "../store/records/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { touchesCounts, type Action } from "./actions.ts";
 

@@ -24,10 +24,10 @@
  * Nothing here removes a complete layer's directory or content, and nothing is
  * planned behind a symlink where the store keeps a directory (l/, a layer dir).
  */
-import { invalidIdReason } from "../store/ids.ts";
-import { isIncomplete, type LayerRecord } from "../store/layers-json.ts";
-import { formatLower, formatLowerLayers, linkNamesIn, linkTargetFor } from "../store/lower.ts";
-import type { MountRecord } from "../store/mountpoints.ts";
+import { invalidIdReason } from "../store/layers/ids.ts";
+import { isIncomplete, type LayerRecord } from "../store/records/layers-json.ts";
+import { formatLower, formatLowerLayers, linkNamesIn, linkTargetFor } from "../store/layers/lower.ts";
+import type { MountRecord } from "../store/records/mountpoints.ts";
 import type { Action } from "./actions.ts";
 import { derivedLinkId, planLinkNames, type LinkName } from "./link-names.ts";
 import type { LayerDir, StoreSnapshot } from "./snapshot.ts";

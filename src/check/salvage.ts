@@ -8,7 +8,7 @@
  * included. Nothing is made up; the layers whose records are lost are found
  * again from their directories (repair-plan.ts adopts them).
  */
-import type { LayerRecord } from "../store/layers-json.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 
 export interface Salvage {
   /** Records read intact, in file order. */

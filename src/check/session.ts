@@ -3,19 +3,19 @@
  * containers-storage's order (layers.lock, then mountpoints.lock):
  *
  *   check, dry runs   read locks, and only on lock files that exist: a read
- *                     creates nothing (as store/layer-store.ts readLayers)
+ *                     creates nothing (as store/records/layer-store.ts readLayers)
  *   repair, migrate   layers.lock for writing for the whole run, so no tool
  *                     creates or deletes a layer meanwhile; mountpoints.lock
  *                     for writing only when mount counts change (the counts
  *                     are then read again under it and the plan redone)
  *
  * Each lock is taken once per process: OFD locks from two fds of one process
- * conflict, so taking one twice would deadlock (store/lockfile.ts).
+ * conflict, so taking one twice would deadlock (store/files/lockfile.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { errCode, sysError } from "../errors.ts";
-import { LockFile, withReadLockIfPresent } from "../store/lockfile.ts";
-import type { LinkMode } from "../store/mode.ts";
+import { LockFile, withReadLockIfPresent } from "../store/files/lockfile.ts";
+import type { LinkMode } from "../store/layers/mode.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { simulate, touchesCounts, type Action } from "./actions.ts";
 import { checkStore, type Finding } from "./findings.ts";

@@ -19,15 +19,15 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Dire
 import { join } from "node:path";
 import { describeCause, errCode, sysError } from "../errors.ts";
 import { mountPointSet } from "../mount/mountinfo.ts";
-import { invalidIdReason, RESERVED_NAMES } from "../store/ids.ts";
-import { parseLayersJson, type LayerRecord } from "../store/layers-json.ts";
-import { linkMode, type LinkMode } from "../store/mode.ts";
-import { parseMountpoints, type MountRecord } from "../store/mountpoints.ts";
+import { invalidIdReason, RESERVED_NAMES } from "../store/layers/ids.ts";
+import { parseLayersJson, type LayerRecord } from "../store/records/layers-json.ts";
+import { linkMode, type LinkMode } from "../store/layers/mode.ts";
+import { parseMountpoints, type MountRecord } from "../store/records/mountpoints.ts";
 import { LOWER_FILE, LOWER_LAYERS_FILE, type StorePaths } from "../store/paths.ts";
-import { MISSING, readFileState, type FileState } from "../store/file-state.ts";
+import { MISSING, readFileState, type FileState } from "../store/files/file-state.ts";
 import { salvageLayersJson } from "./salvage.ts";
 
-export { MISSING, type FileState } from "../store/file-state.ts";
+export { MISSING, type FileState } from "../store/files/file-state.ts";
 
 /** The files of a layer directory that check and repair look at. */
 export type LayerFileName = "link" | "lower" | "lower-layers";

@@ -8,13 +8,13 @@
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { bigDataBaseName } from "../store/big-data.ts";
-import { readContainers } from "../store/container-store.ts";
-import { readImages } from "../store/image-store.ts";
-import { readOtherLayers } from "../store/layer-store.ts";
+import { bigDataBaseName } from "../store/lifecycle/big-data.ts";
+import { readContainers } from "../store/records/container-store.ts";
+import { readImages } from "../store/records/image-store.ts";
+import { readOtherLayers } from "../store/records/layer-store.ts";
 import { isFromReadOnlyStore, mergeById, storeOf } from "../store/store-set.ts";
-import { bigDataFileName } from "../store/layer-data.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
+import { bigDataFileName } from "../store/lifecycle/layer-data.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 import { layerContentErrors } from "./layer-content.ts";
 import type { StoreSnapshot } from "./snapshot.ts";
 import { judgeUpstream, type UpstreamReport } from "./upstream-judge.ts";

@@ -11,9 +11,9 @@
  * (data items, digests): they are never called unreferenced, and their
  * errors are kept apart (`roLayers`, `roImages`) since repair cannot touch them.
  */
-import type { ContainerRecord } from "../store/containers-json.ts";
-import type { ImageRecord } from "../store/images-json.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
+import type { ContainerRecord } from "../store/records/containers-json.ts";
+import type { ImageRecord } from "../store/records/images-json.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 
 export const UPSTREAM_ERRORS = {
   unaccounted: "layer in lower level storage driver not accounted for",

@@ -5,14 +5,14 @@
  * layer before its parent; a layer the driver holds but layers.json does
  * not is removed at driver level (its directory, link, tar-split and data
  * directory), after the known ones and in the driver's listing order.
- * Each removal takes its own store locks (store/delete.ts, store/images.ts,
- * store/containers.ts). Owns no file.
+ * Each removal takes its own store locks (store/lifecycle/delete.ts, store/lifecycle/images.ts,
+ * store/lifecycle/containers.ts). Owns no file.
  */
 import { OvError } from "../errors.ts";
-import { deleteContainer } from "../store/containers.ts";
-import { deleteLayer, type DeleteHooks } from "../store/delete.ts";
-import { deleteImage } from "../store/images.ts";
-import { removeLayer } from "../store/layout.ts";
+import { deleteContainer } from "../store/lifecycle/containers.ts";
+import { deleteLayer, type DeleteHooks } from "../store/lifecycle/delete.ts";
+import { deleteImage } from "../store/lifecycle/images.ts";
+import { removeLayer } from "../store/layers/layout.ts";
 import type { StorePaths } from "../store/paths.ts";
 import type { UpstreamReport } from "./upstream-judge.ts";
 

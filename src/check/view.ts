@@ -3,21 +3,21 @@
  * (salvaged when layers.json is damaged), link files, `l/` link targets, and
  * each layer's chain as its `lower-layers`, its `lower` and layers.json's
  * parent links tell it. Pure. Chains are judged by the same rule the verbs
- * use (store/chain-eval.ts), answered from the snapshot; link files by the
- * same parser (store/link-file.ts).
+ * use (store/layers/chain-eval.ts), answered from the snapshot; link files by the
+ * same parser (store/layers/link-file.ts).
  */
-import * as rule from "../store/chain-eval.ts";
-import type { ChainEval, ChainFacts, LinkResolver } from "../store/chain-eval.ts";
-import { MISSING, textOf } from "../store/file-state.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
-import { parseLinkFile, type LinkFile } from "../store/link-file.ts";
-import { MAX_DEPTH, idFromLinkTarget, linkNamesIn } from "../store/lower.ts";
+import * as rule from "../store/layers/chain-eval.ts";
+import type { ChainEval, ChainFacts, LinkResolver } from "../store/layers/chain-eval.ts";
+import { MISSING, textOf } from "../store/files/file-state.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
+import { parseLinkFile, type LinkFile } from "../store/layers/link-file.ts";
+import { MAX_DEPTH, idFromLinkTarget, linkNamesIn } from "../store/layers/lower.ts";
 import { salvageLayersJson, type Salvage } from "./salvage.ts";
 import type { LayerDir, StoreSnapshot } from "./snapshot.ts";
 
-export { entryOf, resolvedIds, type ChainEval, type LinkResolver, type Unresolved } from "../store/chain-eval.ts";
-export { parseLinkFile, type LinkFile } from "../store/link-file.ts";
-export { textOf } from "../store/file-state.ts";
+export { entryOf, resolvedIds, type ChainEval, type LinkResolver, type Unresolved } from "../store/layers/chain-eval.ts";
+export { parseLinkFile, type LinkFile } from "../store/layers/link-file.ts";
+export { textOf } from "../store/files/file-state.ts";
 
 export interface StoreView {
   snap: StoreSnapshot;
@@ -73,7 +73,7 @@ export function buildView(snap: StoreSnapshot): StoreView {
   return { snap, records, ...(salvage ? { salvage } : {}), byId, linkFiles, linkTargets, referencedLinks, linkOwners, pointing };
 }
 
-/** The store as the chain rule (store/chain-eval.ts) sees it, answered from the snapshot. */
+/** The store as the chain rule (store/layers/chain-eval.ts) sees it, answered from the snapshot. */
 export function snapshotFacts(snap: StoreSnapshot): ChainFacts {
   return {
     paths: snap.paths,
@@ -85,7 +85,7 @@ export function snapshotFacts(snap: StoreSnapshot): ChainFacts {
   };
 }
 
-/** Judges a layer's `lower-layers` (the chain rule, store/chain-eval.ts). */
+/** Judges a layer's `lower-layers` (the chain rule, store/layers/chain-eval.ts). */
 export function evalLowerLayers(snap: StoreSnapshot, layer: LayerDir): ChainEval {
   return rule.evalLowerLayers(snapshotFacts(snap), layer.id);
 }

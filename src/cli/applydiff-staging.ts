@@ -10,8 +10,8 @@
 import { defineCommand } from "./define.ts";
 import { hostTarball, applyToLayer, spoolTarball } from "../archive/layer.ts";
 import { log } from "../log.ts";
-import { updateLayers } from "../store/layer-store.ts";
-import { requireCompleteLayer } from "../store/layers-json.ts";
+import { updateLayers } from "../store/records/layer-store.ts";
+import { requireCompleteLayer } from "../store/records/layers-json.ts";
 import { expectPositionals, globalArgs } from "./args.ts";
 import { begin } from "./context.ts";
 

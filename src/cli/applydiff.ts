@@ -1,8 +1,8 @@
 import { defineCommand } from "./define.ts";
 import { applyToLayer, openTarball } from "../archive/layer.ts";
 import { log } from "../log.ts";
-import { updateLayers } from "../store/layer-store.ts";
-import { requireCompleteLayer } from "../store/layers-json.ts";
+import { updateLayers } from "../store/records/layer-store.ts";
+import { requireCompleteLayer } from "../store/records/layers-json.ts";
 import { expectPositionals, globalArgs, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { startProgress } from "./progress.ts";

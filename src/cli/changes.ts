@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
 import { ChangeKind, goQuote, resolveDiffTarget, targetChanges } from "../archive/layer.ts";
-import { withLayersRead } from "../store/layer-store.ts";
+import { withLayersRead } from "../store/records/layer-store.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";

@@ -1,8 +1,8 @@
 import { defineCommand } from "./define.ts";
-import { readContainers } from "../store/container-store.ts";
-import { orderContainer, type ContainerRecord } from "../store/containers-json.ts";
-import { readImages } from "../store/image-store.ts";
-import { readLayers } from "../store/layer-store.ts";
+import { readContainers } from "../store/records/container-store.ts";
+import { orderContainer, type ContainerRecord } from "../store/records/containers-json.ts";
+import { readImages } from "../store/records/image-store.ts";
+import { readLayers } from "../store/records/layer-store.ts";
 import { findRecord } from "../store/lookup.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";

@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
-import { readContainers } from "../store/container-store.ts";
-import { orderContainer } from "../store/containers-json.ts";
+import { readContainers } from "../store/records/container-store.ts";
+import { orderContainer } from "../store/records/containers-json.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";

@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
-import { createContainer } from "../store/containers.ts";
-import { orderContainer } from "../store/containers-json.ts";
+import { createContainer } from "../store/lifecycle/containers.ts";
+import { orderContainer } from "../store/records/containers-json.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { metadataArg, metadataArgs } from "./create-image.ts";

@@ -4,7 +4,7 @@ import { log } from "../log.ts";
 import { prepareHome } from "../mount/propagation.ts";
 import { realSys } from "../mount/syscalls.ts";
 import { readOnlyLayerStore } from "../store/store-set.ts";
-import { createLayer, type CreateLayerRequest } from "../store/create.ts";
+import { createLayer, type CreateLayerRequest } from "../store/lifecycle/create.ts";
 import type { Ctx } from "./context.ts";
 import { allValues, boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";

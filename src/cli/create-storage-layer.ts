@@ -1,10 +1,10 @@
 import { defineCommand } from "./define.ts";
 import { OvError } from "../errors.ts";
-import { generateId, validateId } from "../store/ids.ts";
-import { ensureStoreDirs, withLayersRead } from "../store/layer-store.ts";
-import { findLayer } from "../store/layers-json.ts";
-import { createLayerDirs, planChildLowers } from "../store/layout.ts";
-import { linkMode } from "../store/mode.ts";
+import { generateId, validateId } from "../store/layers/ids.ts";
+import { ensureStoreDirs, withLayersRead } from "../store/records/layer-store.ts";
+import { findLayer } from "../store/records/layers-json.ts";
+import { createLayerDirs, planChildLowers } from "../store/layers/layout.ts";
+import { linkMode } from "../store/layers/mode.ts";
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { prepareStoreHome } from "./create-layer.ts";

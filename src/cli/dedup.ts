@@ -1,15 +1,15 @@
 /**
  * `dedup [--hash-method crc|size|sha256] [--json]`: shares identical file
- * contents between the layers of the store's images (store/dedup.ts), under
+ * contents between the layers of the store's images (store/lifecycle/dedup.ts), under
  * the layers.json write lock. Prints "Deduplicated N bytes", or
  * {"Deduped":N} with --json, as containers-storage does.
  */
 import { defineCommand } from "./define.ts";
 import { OvError } from "../errors.ts";
 import { log } from "../log.ts";
-import { dedupDirs, dedupLayers, HASH_METHODS, type HashMethod } from "../store/dedup.ts";
-import { updateLayers } from "../store/layer-store.ts";
-import { readImages } from "../store/image-store.ts";
+import { dedupDirs, dedupLayers, HASH_METHODS, type HashMethod } from "../store/lifecycle/dedup.ts";
+import { updateLayers } from "../store/records/layer-store.ts";
+import { readImages } from "../store/records/image-store.ts";
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson, writeErr } from "./output.ts";

@@ -1,5 +1,5 @@
 import { defineCommand } from "./define.ts";
-import { deleteContainer } from "../store/containers.ts";
+import { deleteContainer } from "../store/lifecycle/containers.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { deleteHooks } from "./delete-common.ts";

@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
 import { dropMount, trustedCount } from "../mount/layer-unmount.ts";
-import { deleteImage } from "../store/images.ts";
-import { readMountCounts } from "../store/mount-counts.ts";
+import { deleteImage } from "../store/lifecycle/images.ts";
+import { readMountCounts } from "../store/records/mount-counts.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { goMap, out, toJson, writeErr } from "./output.ts";

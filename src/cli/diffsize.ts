@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
 import { resolveDiffTarget, targetDiffSize } from "../archive/layer.ts";
-import { withLayersRead } from "../store/layer-store.ts";
+import { withLayersRead } from "../store/records/layer-store.ts";
 import { expectPositionals, globalArgs } from "./args.ts";
 import { begin } from "./context.ts";
 import { out } from "./output.ts";

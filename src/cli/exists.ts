@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
-import { readContainers } from "../store/container-store.ts";
-import { readImages } from "../store/image-store.ts";
-import { readLayers } from "../store/layer-store.ts";
+import { readContainers } from "../store/records/container-store.ts";
+import { readImages } from "../store/records/image-store.ts";
+import { readLayers } from "../store/records/layer-store.ts";
 import { findRecord } from "../store/lookup.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";

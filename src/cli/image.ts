@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
-import { readImages } from "../store/image-store.ts";
-import { orderImage, type ImageRecord } from "../store/images-json.ts";
-import { readLayers } from "../store/layer-store.ts";
+import { readImages } from "../store/records/image-store.ts";
+import { orderImage, type ImageRecord } from "../store/records/images-json.ts";
+import { readLayers } from "../store/records/layer-store.ts";
 import { findRecord } from "../store/lookup.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";

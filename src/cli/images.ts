@@ -3,9 +3,9 @@
  */
 import type { ArgsDef } from "citty";
 import { defineCommand } from "./define.ts";
-import { readImages } from "../store/image-store.ts";
-import { imageDigests, orderImage, type ImageRecord } from "../store/images-json.ts";
-import { validateDigest } from "../store/images.ts";
+import { readImages } from "../store/records/image-store.ts";
+import { imageDigests, orderImage, type ImageRecord } from "../store/records/images-json.ts";
+import { validateDigest } from "../store/lifecycle/images.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { out, toJson } from "./output.ts";

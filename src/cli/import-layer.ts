@@ -1,7 +1,7 @@
 import { defineCommand } from "./define.ts";
 import { applyToLayer, openTarball } from "../archive/layer.ts";
 import { log } from "../log.ts";
-import { createLayer } from "../store/create.ts";
+import { createLayer } from "../store/lifecycle/create.ts";
 import { expectPositionals, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { createArgs, createRequest, prepareStoreHome } from "./create-layer.ts";

@@ -1,14 +1,14 @@
 /**
  * `list-layer-data LAYER`, `get-layer-data [-f FILE] LAYER KEY` and
  * `set-layer-data [-f FILE] LAYER KEY`: a layer's big data items
- * (store/layer-data.ts). get writes to stdout and set reads stdin without -f.
+ * (store/lifecycle/layer-data.ts). get writes to stdout and set reads stdin without -f.
  */
 import { StdioError } from "./stdio.ts";
 import { closeSync, openSync } from "node:fs";
 import { defineCommand } from "./define.ts";
 import { sysError } from "../errors.ts";
 import { log } from "../log.ts";
-import { copyFd, layerDataPath, listLayerData, setLayerData } from "../store/layer-data.ts";
+import { copyFd, layerDataPath, listLayerData, setLayerData } from "../store/lifecycle/layer-data.ts";
 import { expectPositionals, globalArgs, jsonArg, lastValue } from "./args.ts";
 import { begin } from "./context.ts";
 import { flushOut, out, toJson } from "./output.ts";

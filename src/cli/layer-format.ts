@@ -1,9 +1,9 @@
 /**
  * How layers are printed, as containers-storage prints them.
  */
-import type { LayerRecord } from "../store/layers-json.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 import { out, toJson } from "./output.ts";
-import { orderRecord } from "../store/layers-json.ts";
+import { orderRecord } from "../store/records/layers-json.ts";
 
 /** What `create-layer`/`import-layer` print: the ID, then each name on a tab-indented line. */
 export function printLayerCreated(rec: LayerRecord, json: boolean): void {

@@ -1,6 +1,6 @@
 import { defineCommand } from "./define.ts";
-import { readLayers } from "../store/layer-store.ts";
-import { findLayer, isReadOnlyLayer, orderRecord, type LayerRecord } from "../store/layers-json.ts";
+import { readLayers } from "../store/records/layer-store.ts";
+import { findLayer, isReadOnlyLayer, orderRecord, type LayerRecord } from "../store/records/layers-json.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { printLayerDetail } from "./layer-format.ts";

@@ -1,10 +1,10 @@
 import { defineCommand } from "./define.ts";
-import { readLayers } from "../store/layer-store.ts";
-import { isIncomplete, orderRecord } from "../store/layers-json.ts";
+import { readLayers } from "../store/records/layer-store.ts";
+import { isIncomplete, orderRecord } from "../store/records/layers-json.ts";
 import { log } from "../log.ts";
-import { readMountCounts } from "../store/mount-counts.ts";
-import { readContainers } from "../store/container-store.ts";
-import { readImages } from "../store/image-store.ts";
+import { readMountCounts } from "../store/records/mount-counts.ts";
+import { readContainers } from "../store/records/container-store.ts";
+import { readImages } from "../store/records/image-store.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg } from "./args.ts";
 import { begin } from "./context.ts";
 import { renderTree, type TreeNode } from "./layer-format.ts";

@@ -30,8 +30,8 @@ const cmd = defineCommand({
         const readOnly = boolFlag(ctx.args, "ro");
         const t = mountTarget(ctx.paths, ref, readOnly);
         mark("target");
-        // An image's mapped copy (store/mapped-layer.ts and the copy code) loads only for an image.
-        const layer = t.image ? await (await import("../store/mapped-layer.ts")).hostTopLayer(ctx.paths, t.image, t.layer) : t.layer;
+        // An image's mapped copy (store/lifecycle/mapped-layer.ts and the copy code) loads only for an image.
+        const layer = t.image ? await (await import("../store/lifecycle/mapped-layer.ts")).hostTopLayer(ctx.paths, t.image, t.layer) : t.layer;
         const r = await mountLayer(ctx.paths, ctx.options, layer, { options: t.volatile ? ["volatile", ...options] : options, readOnly, ...(label ? { label } : {}), ...(t.maps ? { maps: t.maps } : {}) });
         results.push({ id: ref, mountpoint: r.path, error: "" });
         if (!ctx.json) out(r.path);

@@ -1,9 +1,9 @@
 import { defineCommand } from "./define.ts";
 import { trustedCount } from "../mount/layer-unmount.ts";
 import { readMountinfo } from "../mount/mountinfo.ts";
-import { readLayers } from "../store/layer-store.ts";
-import { findLayer } from "../store/layers-json.ts";
-import { readMountCounts } from "../store/mount-counts.ts";
+import { readLayers } from "../store/records/layer-store.ts";
+import { findLayer } from "../store/records/layers-json.ts";
+import { readMountCounts } from "../store/records/mount-counts.ts";
 import { OvError } from "../errors.ts";
 import { mountTarget } from "../store/mount-target.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";

@@ -2,7 +2,7 @@
  * stdout carries data only. Lines are gathered and written once at the end
  * (touching process.stdout costs ~8 ms at start-up; Bun.stdout does not).
  */
-import { goJson } from "../store/go-json.ts";
+import { goJson } from "../store/records/go-json.ts";
 import { writeStd } from "./stdio.ts";
 
 let buffer = "";
@@ -23,7 +23,7 @@ export async function writeErr(text: string): Promise<void> {
   await writeStd(2, text);
 }
 
-/** JSON as containers-storage prints it: compact, with Go's HTML escaping (store/go-json.ts). */
+/** JSON as containers-storage prints it: compact, with Go's HTML escaping (store/records/go-json.ts). */
 export function toJson(v: unknown): string {
   return goJson(v);
 }

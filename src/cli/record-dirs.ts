@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 import { defineCommand, type VerbDef } from "./define.ts";
-import { userDataDir } from "../store/containers.ts";
-import { readContainers } from "../store/container-store.ts";
-import { readImages } from "../store/image-store.ts";
+import { userDataDir } from "../store/lifecycle/containers.ts";
+import { readContainers } from "../store/records/container-store.ts";
+import { readImages } from "../store/records/image-store.ts";
 import { requireRecord } from "../store/lookup.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { expectPositionals, globalArgs } from "./args.ts";

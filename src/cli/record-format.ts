@@ -4,8 +4,8 @@
  * detail blocks, and what `create-image`/`create-container` print.
  */
 import { isFromReadOnlyStore } from "../store/store-set.ts";
-import type { ContainerRecord } from "../store/containers-json.ts";
-import { imageDigests, type ImageRecord } from "../store/images-json.ts";
+import type { ContainerRecord } from "../store/records/containers-json.ts";
+import { imageDigests, type ImageRecord } from "../store/records/images-json.ts";
 import { out } from "./output.ts";
 
 /** The ID, then each name on a tab-indented line (create-image, create-container). */

@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { targetDiffSize } from "../archive/layer-changes.ts";
 import { resolveDiffTarget } from "../archive/layer-target.ts";
 import { errCode } from "../errors.ts";
-import { bigDataSize } from "../store/big-data.ts";
-import type { ContainerRecord } from "../store/containers-json.ts";
-import type { ImageRecord } from "../store/images-json.ts";
-import type { LayerRecord } from "../store/layers-json.ts";
+import { bigDataSize } from "../store/lifecycle/big-data.ts";
+import type { ContainerRecord } from "../store/records/containers-json.ts";
+import type { ImageRecord } from "../store/records/images-json.ts";
+import type { LayerRecord } from "../store/records/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
 
 async function layerSize(paths: StorePaths, layers: LayerRecord[], rec: LayerRecord): Promise<number> {

@@ -1,8 +1,8 @@
 import { defineCommand } from "./define.ts";
 import { statSync } from "node:fs";
 import { dirname } from "node:path";
-import { MAX_DEPTH } from "../store/lower.ts";
-import { linkMode } from "../store/mode.ts";
+import { MAX_DEPTH } from "../store/layers/lower.ts";
+import { linkMode } from "../store/layers/mode.ts";
 import { probeKernel } from "../mount/probe.ts";
 import { idmapSupport } from "../mount/idmap-support.ts";
 import { existsSync } from "node:fs";

@@ -7,7 +7,7 @@ import { defineCommand } from "./define.ts";
 import { log } from "../log.ts";
 import { dropMount } from "../mount/layer-unmount.ts";
 import { unmountBelow } from "../mount/unmount-below.ts";
-import { readMountCounts } from "../store/mount-counts.ts";
+import { readMountCounts } from "../store/records/mount-counts.ts";
 import { wipeImagesAndContainers } from "../store/wipe-records.ts";
 import { wipeLayers } from "../store/wipe.ts";
 import { expectPositionals, globalArgs, jsonArg } from "./args.ts";

@@ -22,7 +22,7 @@ import { moveMountTo } from "../sys/mount-api.ts";
 import { closeFd, openTreeClone, setIdmap, userNamespaceFd, type NsMapEntry } from "../sys/userns.ts";
 import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
 import { unmountBelow } from "./unmount-below.ts";
-import { mkdirAll } from "../store/mkdir-all.ts";
+import { mkdirAll } from "../store/files/mkdir-all.ts";
 
 export interface IdmappedHome {
   /** The idmapped view of the graph root's overlay home (mapped/0); other stores' homes follow at mapped/1, mapped/2, .... */

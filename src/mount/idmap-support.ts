@@ -24,8 +24,8 @@ import { closeFd, openTreeClone, setIdmap, userNamespaceFd } from "../sys/userns
 import { prepareHome } from "./propagation.ts";
 import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
 import { unmountBelow } from "./unmount-below.ts";
-import { mkdirAll } from "../store/mkdir-all.ts";
-import { removeTree } from "../store/remove-tree.ts";
+import { mkdirAll } from "../store/files/mkdir-all.ts";
+import { removeTree } from "../store/files/remove-tree.ts";
 
 export const DISABLE_ENV = "_CONTAINERS_OVERLAY_DISABLE_IDMAP";
 const FEATURE = "idmapped-lower-dir";

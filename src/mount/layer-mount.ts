@@ -12,15 +12,15 @@ import { join } from "node:path";
 import type { StoreOptions } from "../config/options.ts";
 import { OvError, errCode, sysError } from "../errors.ts";
 import { log } from "../log.ts";
-import { readChain } from "../store/chain.ts";
-import { findLayer, isReadOnlyLayer, requireComplete, type LayerRecord } from "../store/layers-json.ts";
-import { withLayersRead } from "../store/layer-store.ts";
-import { updateMountCounts } from "../store/mount-counts.ts";
-import type { MountRecord } from "../store/mountpoints.ts";
+import { readChain } from "../store/layers/chain.ts";
+import { findLayer, isReadOnlyLayer, requireComplete, type LayerRecord } from "../store/records/layers-json.ts";
+import { withLayersRead } from "../store/records/layer-store.ts";
+import { updateMountCounts } from "../store/records/mount-counts.ts";
+import type { MountRecord } from "../store/records/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { O } from "../sys/libc.ts";
 import { mkdirat } from "../sys/openat.ts";
-import { StoreRoot } from "../store/safe-open.ts";
+import { StoreRoot } from "../store/files/safe-open.ts";
 import { applyPlan, type OpenedDirs } from "./strategies.ts";
 import { wantsReadOnly } from "./mount-options.ts";
 import { isMountPoint } from "./mountinfo.ts";
@@ -28,13 +28,13 @@ import { chooseStrategies, planMount, type Strategy } from "./plan.ts";
 import { assumedKernel, selinuxEnabled } from "./probe.ts";
 import { makeHomePrivate } from "./propagation.ts";
 import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
-import { extraDiffs, withExtraDiffs } from "../store/diff-n.ts";
+import { extraDiffs, withExtraDiffs } from "../store/layers/diff-n.ts";
 import { isFromReadOnlyStore, storeOf } from "../store/store-set.ts";
 import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import { sameMap } from "../archive/apply/idmap-parse.ts";
 import { attachIdmappedHomes, formatMaps, homesUsed, mappedDir, throughViews, type IdmappedHome } from "./idmap-lowers.ts";
 import { idmapSupport } from "./idmap-support.ts";
-import { removeTree } from "../store/remove-tree.ts";
+import { removeTree } from "../store/files/remove-tree.ts";
 import { mark } from "../profile.ts";
 
 export interface MountOptions {
@@ -85,7 +85,7 @@ function requireLayer(records: LayerRecord[], ref: string, verb: string): LayerR
 
 /**
  * Opens the layer dir, its merged dir (created when missing) and every dir of
- * the plan beneath the graph root, following no symlink (store/safe-open.ts).
+ * the plan beneath the graph root, following no symlink (store/files/safe-open.ts).
  * @throws {OvError} corrupt naming the path when one is a symlink or a file.
  */
 function openPlanDirs(root: StoreRoot, paths: StorePaths, id: string, lowerdirs: readonly string[], upper?: string, work?: string): OpenedDirs {

@@ -1,7 +1,7 @@
 /**
  * Unmounting a layer with the shared mount counts: one mount dropped, the
  * overlay detached at zero and its merged dir replaced by a fresh one.
- * Owns no files of its own (mountpoints.json through store/mount-counts.ts).
+ * Owns no files of its own (mountpoints.json through store/records/mount-counts.ts).
  *
  * Apart from layer-mount.ts so that `unmount`, `delete-layer` and the like
  * do not load the mount code (chains, plans, strategies, the mount API).
@@ -10,13 +10,13 @@
 import { chownSync, existsSync, lstatSync, mkdirSync, renameSync } from "node:fs";
 import { join, relative } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
-import { findLayer } from "../store/layers-json.ts";
-import { withLayersRead } from "../store/layer-store.ts";
-import { readMountCounts, updateMountCounts } from "../store/mount-counts.ts";
-import type { MountRecord } from "../store/mountpoints.ts";
+import { findLayer } from "../store/records/layers-json.ts";
+import { withLayersRead } from "../store/records/layer-store.ts";
+import { readMountCounts, updateMountCounts } from "../store/records/mount-counts.ts";
+import type { MountRecord } from "../store/records/mountpoints.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { SysError } from "../sys/libc.ts";
-import { refuseSymlinkedDir } from "../store/safe-open.ts";
+import { refuseSymlinkedDir } from "../store/files/safe-open.ts";
 import { isMountPoint, readMountinfo } from "./mountinfo.ts";
 import { MNT_DETACH, realSys, UMOUNT_NOFOLLOW, type MountSys } from "./syscalls.ts";
 import { unmountBelow } from "./unmount-below.ts";

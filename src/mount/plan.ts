@@ -11,7 +11,7 @@
  * than the page size.
  */
 import { OvError } from "../errors.ts";
-import { MAX_DEPTH } from "../store/lower.ts";
+import { MAX_DEPTH } from "../store/layers/lower.ts";
 import { parseMountOptions } from "./mount-options.ts";
 
 export type Strategy = "api" | "direct" | "fd";

@@ -16,7 +16,7 @@ import { MS } from "./mount-options.ts";
 import { readMountinfo } from "./mountinfo.ts";
 import { mountRootState, MS_SHARED, MS_SLAVE } from "../sys/statmount.ts";
 import type { MountSys } from "./syscalls.ts";
-import { mkdirAll } from "../store/mkdir-all.ts";
+import { mkdirAll } from "../store/files/mkdir-all.ts";
 
 export type HomeAction = "none" | "bind+private" | "rbind+private" | "private";
 

@@ -8,8 +8,8 @@
  * it: detaching the home would take that mount away from its owner.
  */
 import { log } from "../log.ts";
-import { withLayersRead } from "../store/layer-store.ts";
-import { readMountCounts } from "../store/mount-counts.ts";
+import { withLayersRead } from "../store/records/layer-store.ts";
+import { readMountCounts } from "../store/records/mount-counts.ts";
 import type { StorePaths } from "../store/paths.ts";
 import { SysError } from "../sys/libc.ts";
 import { OvError, sysError } from "../errors.ts";

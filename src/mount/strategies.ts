@@ -12,7 +12,7 @@ import type { MountSys } from "./syscalls.ts";
 import { clip } from "../quote.ts";
 
 /**
- * The dirs of a plan already opened beneath the graph root (store/safe-open.ts):
+ * The dirs of a plan already opened beneath the graph root (store/files/safe-open.ts):
  * the strategies hand these fds to the kernel instead of opening the paths.
  * They belong to the caller, which closes them.
  */

@@ -7,10 +7,10 @@
  * layers.lock, then images.lock, then containers.lock, as upstream does.
  */
 import { OvError } from "../errors.ts";
-import { readContainers, updateContainers } from "./container-store.ts";
-import { validateName, validateRecordName } from "./ids.ts";
-import { readImages, updateImages } from "./image-store.ts";
-import { readLayers, updateLayers } from "./layer-store.ts";
+import { readContainers, updateContainers } from "./records/container-store.ts";
+import { validateName, validateRecordName } from "./layers/ids.ts";
+import { readImages, updateImages } from "./records/image-store.ts";
+import { readLayers, updateLayers } from "./records/layer-store.ts";
 import { findRecord, type Named } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
 import { pullUpImage } from "./pull-up.ts";

@@ -10,11 +10,11 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { errCode, sysError } from "../errors.ts";
-import { invalidIdReason, isGeneratedId } from "./ids.ts";
-import { updateLayers } from "./layer-store.ts";
-import { removeLayer } from "./layout.ts";
+import { invalidIdReason, isGeneratedId } from "./layers/ids.ts";
+import { updateLayers } from "./records/layer-store.ts";
+import { removeLayer } from "./layers/layout.ts";
 import type { StorePaths } from "./paths.ts";
-import { removeTree } from "./remove-tree.ts";
+import { removeTree } from "./files/remove-tree.ts";
 
 const TAR_SPLIT_SUFFIX = ".tar-split.gz";
 

@@ -13,11 +13,11 @@
  * layer code takes layers.lock: nothing here holds two locks at once.
  */
 import { OvError } from "../errors.ts";
-import { isVolatile } from "./containers-json.ts";
-import { readContainers } from "./container-store.ts";
-import { readImages } from "./image-store.ts";
+import { isVolatile } from "./records/containers-json.ts";
+import { readContainers } from "./records/container-store.ts";
+import { readImages } from "./records/image-store.ts";
 import { findRecord } from "./lookup.ts";
-import { readLayers } from "./layer-store.ts";
+import { readLayers } from "./records/layer-store.ts";
 import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import type { StorePaths } from "./paths.ts";
 

@@ -18,7 +18,7 @@
  * `l/<LID>` is looked up the same way. Without other stores nothing is
  * stat'ed: the paths are only joined.
  *
- * Only joins strings; callers validate IDs first (store/ids.ts).
+ * Only joins strings; callers validate IDs first (store/layers/ids.ts).
  */
 import { lstatSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -136,7 +136,7 @@ export class StorePaths {
   tarSplit(id: string): string {
     return join(this.layersDirOf(id), `${id}.tar-split.gz`);
   }
-  /** R/overlay-layers/<ID>/: the layer's big data items, one file per item (store/layer-data.ts). */
+  /** R/overlay-layers/<ID>/: the layer's big data items, one file per item (store/lifecycle/layer-data.ts). */
   layerDataDir(id: string): string {
     return join(this.layersDirOf(id), id);
   }

@@ -9,9 +9,9 @@
  * Writes R/overlay-images/<ID>/<item> of the primary image store (its big-data
  * files, through big-data.ts) and the record in images.json (the caller's txn).
  */
-import { readBigDataFile, writeBigDataFile } from "./big-data.ts";
-import type { ImageRecord } from "./images-json.ts";
-import { readOtherImages, type ImageTxn } from "./image-store.ts";
+import { readBigDataFile, writeBigDataFile } from "./lifecycle/big-data.ts";
+import type { ImageRecord } from "./records/images-json.ts";
+import { readOtherImages, type ImageTxn } from "./records/image-store.ts";
 import { findRecord } from "./lookup.ts";
 import type { StorePaths } from "./paths.ts";
 import { storeOf } from "./store-set.ts";

@@ -19,7 +19,7 @@
 import type { StoreOptions } from "../config/options.ts";
 import { sysError } from "../errors.ts";
 import { StorePaths } from "./paths.ts";
-import { mkdirAll } from "./mkdir-all.ts";
+import { mkdirAll } from "./files/mkdir-all.ts";
 
 /** One store records are read from, and whether it may be written. */
 export interface StoreSource {

@@ -6,9 +6,9 @@
 import { unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, sysError } from "../errors.ts";
-import { LockFile } from "./lockfile.ts";
+import { LockFile } from "./files/lockfile.ts";
 import { TEMP_DIR_PREFIX, TEMP_LOCK_PREFIX, type TempInstance } from "./temp-dirs.ts";
-import { removeTree } from "./remove-tree.ts";
+import { removeTree } from "./files/remove-tree.ts";
 
 export interface Recovered {
   /** Removed temp dirs (absolute paths). */

@@ -7,13 +7,13 @@
  */
 import { join } from "node:path";
 import { sysError } from "../errors.ts";
-import { removeContainerDirs } from "./containers.ts";
-import { updateContainers } from "./container-store.ts";
-import { deleteLayerInTxn, type DeleteHooks } from "./delete.ts";
-import { updateImages } from "./image-store.ts";
-import { updateLayers } from "./layer-store.ts";
+import { removeContainerDirs } from "./lifecycle/containers.ts";
+import { updateContainers } from "./records/container-store.ts";
+import { deleteLayerInTxn, type DeleteHooks } from "./lifecycle/delete.ts";
+import { updateImages } from "./records/image-store.ts";
+import { updateLayers } from "./records/layer-store.ts";
 import type { StorePaths } from "./paths.ts";
-import { removeTree } from "./remove-tree.ts";
+import { removeTree } from "./files/remove-tree.ts";
 
 export interface WipeResult {
   containers: number;

@@ -1,6 +1,6 @@
 /**
  * Wiping the layer store (the layer part of `wipe`): every layer record and
- * its files (store/delete.ts), newest first as containers-storage does, then
+ * its files (store/lifecycle/delete.ts), newest first as containers-storage does, then
  * every directory left in R/overlay that no record owned (the overlay
  * driver's own entries, `l`, `staging`, `tempdirs`..., stay).
  *
@@ -8,9 +8,9 @@
  * so an interrupted wipe leaves layers that `repair` (and containers-storage)
  * finish deleting, never a record without its directory unflagged.
  */
-import { INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
-import { updateLayers } from "./layer-store.ts";
-import { removeLayer } from "./layout.ts";
+import { INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./records/layers-json.ts";
+import { updateLayers } from "./records/layer-store.ts";
+import { removeLayer } from "./layers/layout.ts";
 import { removeLeftoverLayerDirs } from "./gc.ts";
 import type { StorePaths } from "./paths.ts";
 

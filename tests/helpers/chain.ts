@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLayer } from "../../src/store/create.ts";
+import { createLayer } from "../../src/store/lifecycle/create.ts";
 import { StorePaths } from "../../src/store/paths.ts";
 
 export interface Chain {

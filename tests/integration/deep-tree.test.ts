@@ -53,7 +53,7 @@ describe.skipIf(!canMount())(`a directory tree ${DEPTH} levels deep`, () => {
     expect(names.at(-1)).toBe("d/".repeat(DEPTH) + "leaf");
   }, 120_000);
 
-  test("delete-layer removes it, each level once (src/store/remove-tree.ts)", () => {
+  test("delete-layer removes it, each level once (src/store/files/remove-tree.ts)", () => {
     const r = s.ov(["delete-layer", "deep"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMountPoint } from "../../src/mount/mountinfo.ts";
-import { LockFile } from "../../src/store/lockfile.ts";
+import { LockFile } from "../../src/store/files/lockfile.ts";
 import { canMount, firstLine, hasContainersStorage, run, OVLAYER, tempStore, type TempStore } from "../helpers/store.ts";
 
 const haveRoot = canMount();

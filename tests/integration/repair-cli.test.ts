@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LockFile } from "../../src/store/lockfile.ts";
+import { LockFile } from "../../src/store/files/lockfile.ts";
 import { readMountinfo } from "../../src/mount/mountinfo.ts";
 import { canMount, firstLine, hasCommand, hasContainersStorage, OVLAYER, run, tempStore, type TempStore } from "../helpers/store.ts";
 import { buildStore, checkPairs, listing } from "./repair-scenarios.ts";

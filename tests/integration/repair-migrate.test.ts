@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readMountinfo } from "../../src/mount/mountinfo.ts";
-import { createLayer } from "../../src/store/create.ts";
+import { createLayer } from "../../src/store/lifecycle/create.ts";
 import { StorePaths } from "../../src/store/paths.ts";
 import { canMount, firstLine, hasContainersStorage, tempStore, type TempStore } from "../helpers/store.ts";
 import { buildStore, checkPairs, listing, mountEveryLayer } from "./repair-scenarios.ts";

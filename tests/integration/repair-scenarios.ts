@@ -8,7 +8,7 @@ import { expect } from "bun:test";
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, truncateSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
-import { formatLayersJson, parseLayersJson } from "../../src/store/layers-json.ts";
+import { formatLayersJson, parseLayersJson } from "../../src/store/records/layers-json.ts";
 import { readMountinfo } from "../../src/mount/mountinfo.ts";
 import { firstLine, run, type TempStore } from "../helpers/store.ts";
 

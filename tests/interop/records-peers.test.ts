@@ -7,8 +7,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatContainersJson, parseContainersJson } from "../../src/store/containers-json.ts";
-import { formatImagesJson, parseImagesJson } from "../../src/store/images-json.ts";
+import { formatContainersJson, parseContainersJson } from "../../src/store/records/containers-json.ts";
+import { formatImagesJson, parseImagesJson } from "../../src/store/records/images-json.ts";
 import { canMount, firstLine, hasContainersStorage, OVLAYER, runAsync, tempStore, type TempStore } from "../helpers/store.ts";
 
 const ready = canMount() && hasContainersStorage();

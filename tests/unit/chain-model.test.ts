@@ -1,5 +1,5 @@
 /**
- * One chain model: mount (store/chain.ts, syscalls as the rule asks) and
+ * One chain model: mount (store/layers/chain.ts, syscalls as the rule asks) and
  * check (check/view.ts, on a snapshot) read the chain of every layer of
  * generated stores, healthy and broken, and must give the same answer: the
  * same lower layers, or a refusal by mount exactly where check reports the
@@ -14,8 +14,8 @@ import { OvError } from "../../src/errors.ts";
 import { checkStore, type Finding } from "../../src/check/findings.ts";
 import { takeSnapshot } from "../../src/check/snapshot.ts";
 import { buildView, diskResolver, evalLower, evalLowerLayers, resolvedIds } from "../../src/check/view.ts";
-import { readChain } from "../../src/store/chain.ts";
-import { formatLayersJson, type LayerRecord } from "../../src/store/layers-json.ts";
+import { readChain } from "../../src/store/layers/chain.ts";
+import { formatLayersJson, type LayerRecord } from "../../src/store/records/layers-json.ts";
 import { StorePaths } from "../../src/store/paths.ts";
 import { prng } from "../helpers/prng.ts";
 

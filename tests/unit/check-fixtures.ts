@@ -8,9 +8,9 @@ import { simulate } from "../../src/check/actions.ts";
 import { checkStore, type Finding } from "../../src/check/findings.ts";
 import { planRepair } from "../../src/check/repair-plan.ts";
 import { MISSING, type JsonState, type LayerDir, type LinkEntry, type StoreSnapshot, type SymlinkedDir } from "../../src/check/snapshot.ts";
-import type { LayerRecord } from "../../src/store/layers-json.ts";
-import type { LinkMode } from "../../src/store/mode.ts";
-import type { MountRecord } from "../../src/store/mountpoints.ts";
+import type { LayerRecord } from "../../src/store/records/layers-json.ts";
+import type { LinkMode } from "../../src/store/layers/mode.ts";
+import type { MountRecord } from "../../src/store/records/mountpoints.ts";
 import { StorePaths } from "../../src/store/paths.ts";
 
 export type Style = "ovlayer" | "cs";

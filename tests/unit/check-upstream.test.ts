@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { compareTrees, expectedPaths } from "../../src/check/layer-content.ts";
 import { formatUpstream, judgeUpstream, parseGoDuration, upstreamCount, type UpstreamInput } from "../../src/check/upstream-judge.ts";
 import { layerRemovalOrder } from "../../src/check/upstream-repair.ts";
-import type { ContainerRecord } from "../../src/store/containers-json.ts";
-import type { ImageRecord } from "../../src/store/images-json.ts";
-import type { LayerRecord } from "../../src/store/layers-json.ts";
+import type { ContainerRecord } from "../../src/store/records/containers-json.ts";
+import type { ImageRecord } from "../../src/store/records/images-json.ts";
+import type { LayerRecord } from "../../src/store/records/layers-json.ts";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const HOUR = 3600_000;

@@ -11,7 +11,7 @@ import { EXIT_CODES, OvError, ROOT_HINT, errnoKind, rollback, sysError } from ".
 import { formatError } from "../../src/cli/report.ts";
 import { formatLine } from "../../src/log.ts";
 import { SysError } from "../../src/sys/libc.ts";
-import { invalidIdReason } from "../../src/store/ids.ts";
+import { invalidIdReason } from "../../src/store/layers/ids.ts";
 
 /** A Node-style fs error, as node:fs throws them. */
 function fsErr(code: string, syscall: string, path: string): Error {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatError } from "../../src/cli/report.ts";
 import { OvError } from "../../src/errors.ts";
-import { createLayer } from "../../src/store/create.ts";
+import { createLayer } from "../../src/store/lifecycle/create.ts";
 import { runRepair } from "../../src/check/session.ts";
 import { StorePaths } from "../../src/store/paths.ts";
 import { SysError } from "../../src/sys/libc.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { quoteArg } from "../../src/quote.ts";
 import { OvError } from "../../src/errors.ts";
-import { generateId, generateLinkId, invalidIdReason, isLinkId, validateId, validateName } from "../../src/store/ids.ts";
+import { generateId, generateLinkId, invalidIdReason, isLinkId, validateId, validateName } from "../../src/store/layers/ids.ts";
 
 describe("validateId()", () => {
   test("accepts generated and custom IDs", () => {

@@ -14,17 +14,17 @@ import { applyStorageOpts, parseImageStores, resolveStoreOptions } from "../../s
 import { parseStorageConf } from "../../src/config/storage-conf.ts";
 import { OvError } from "../../src/errors.ts";
 import { updateNames } from "../../src/store/any-kind.ts";
-import { readChain } from "../../src/store/chain.ts";
-import { createContainer, deleteContainer } from "../../src/store/containers.ts";
-import { createLayer } from "../../src/store/create.ts";
-import { readImages } from "../../src/store/image-store.ts";
-import { createImage, deleteImage } from "../../src/store/images.ts";
-import { readLayers } from "../../src/store/layer-store.ts";
-import { isReadOnlyLayer } from "../../src/store/layers-json.ts";
+import { readChain } from "../../src/store/layers/chain.ts";
+import { createContainer, deleteContainer } from "../../src/store/lifecycle/containers.ts";
+import { createLayer } from "../../src/store/lifecycle/create.ts";
+import { readImages } from "../../src/store/records/image-store.ts";
+import { createImage, deleteImage } from "../../src/store/lifecycle/images.ts";
+import { readLayers } from "../../src/store/records/layer-store.ts";
+import { isReadOnlyLayer } from "../../src/store/records/layers-json.ts";
 import { StorePaths } from "../../src/store/paths.ts";
-import { StoreRoot } from "../../src/store/safe-open.ts";
+import { StoreRoot } from "../../src/store/files/safe-open.ts";
 import { isFromReadOnlyStore, readOnlyLayerStore } from "../../src/store/store-set.ts";
-import { deleteLayer, type DeleteHooks } from "../../src/store/delete.ts";
+import { deleteLayer, type DeleteHooks } from "../../src/store/lifecycle/delete.ts";
 
 const noMounts: DeleteHooks = { mountCount: () => 0, unmountAll: async () => {} };
 

@@ -4,7 +4,7 @@
  * what is written.
  */
 import { describe, expect, test } from "bun:test";
-import { formatLayersJson, orderRecord, parseLayersJson } from "../../src/store/layers-json.ts";
+import { formatLayersJson, orderRecord, parseLayersJson } from "../../src/store/records/layers-json.ts";
 
 describe("orderRecord()", () => {
   test("returns a record already in upstream order as it is", () => {

@@ -10,8 +10,8 @@ import {
   isIncomplete,
   parseLayersJson,
   setFlag,
-} from "../../src/store/layers-json.ts";
-import { formatMountpoints, parseMountpoints } from "../../src/store/mountpoints.ts";
+} from "../../src/store/records/layers-json.ts";
+import { formatMountpoints, parseMountpoints } from "../../src/store/records/mountpoints.ts";
 
 // What containers-storage 1.43 wrote for a two-layer store (captured on this machine).
 const CS_WRITTEN =

@@ -8,7 +8,7 @@ import {
   MAX_DEPTH,
   parseLower,
   parseLowerLayers,
-} from "../../src/store/lower.ts";
+} from "../../src/store/layers/lower.ts";
 
 const ID1 = "a".repeat(64);
 const ID2 = "b".repeat(64);

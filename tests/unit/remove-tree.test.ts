@@ -3,8 +3,8 @@ import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errCode } from "../../src/errors.ts";
-import { mkdirAll } from "../../src/store/mkdir-all.ts";
-import { removeTree } from "../../src/store/remove-tree.ts";
+import { mkdirAll } from "../../src/store/files/mkdir-all.ts";
+import { removeTree } from "../../src/store/files/remove-tree.ts";
 
 let dir = "";
 afterEach(() => {
@@ -83,11 +83,11 @@ describe("mkdirAll()", () => {
 });
 
 describe("one way to make and remove trees", () => {
-  test("only store/mkdir-all.ts calls a recursive mkdirSync, and no source file calls rmSync (store/remove-tree.ts removes)", () => {
+  test("only store/files/mkdir-all.ts calls a recursive mkdirSync, and no source file calls rmSync (store/files/remove-tree.ts removes)", () => {
     const src = join(import.meta.dir, "../../src");
     const files = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
     const calling = (re: RegExp) => files.filter((f) => re.test(readFileSync(join(src, f), "utf8"))).sort();
-    expect(calling(/mkdirSync\([^)]*recursive: true/)).toEqual(["store/mkdir-all.ts"]);
+    expect(calling(/mkdirSync\([^)]*recursive: true/)).toEqual(["store/files/mkdir-all.ts"]);
     expect(calling(/\brmSync\(/)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Opening store dirs without following symlinks (store/safe-open.ts), and
+ * Opening store dirs without following symlinks (store/files/safe-open.ts), and
  * what check and repair make of a symlink where the store keeps a directory.
  */
 import { afterAll, describe, expect, test } from "bun:test";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { checkStore } from "../../src/check/findings.ts";
 import { planRepair } from "../../src/check/repair-plan.ts";
 import { OvError } from "../../src/errors.ts";
-import { firstNonDir, openBeneath, relativeToRoot, storeComponents, walkBeneath, withStoreRoot } from "../../src/store/safe-open.ts";
+import { firstNonDir, openBeneath, relativeToRoot, storeComponents, walkBeneath, withStoreRoot } from "../../src/store/files/safe-open.ts";
 import { close, O, open } from "../../src/sys/libc.ts";
 import { FakeStore, NOW, freshNames, lid } from "./check-fixtures.ts";
 

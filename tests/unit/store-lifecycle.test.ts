@@ -4,9 +4,9 @@ import { copyDestName, parseChown, parseCopySpec } from "../../src/cli/copy-spec
 import { joinName } from "../../src/archive/export/host-tarball.ts";
 import { mountsBelow } from "../../src/mount/unmount-below.ts";
 import { parseMountinfo } from "../../src/mount/mountinfo.ts";
-import { dedupLayers } from "../../src/store/dedup.ts";
+import { dedupLayers } from "../../src/store/lifecycle/dedup.ts";
 import { leftoverLayerDirs, orphanLayerMetadata } from "../../src/store/gc.ts";
-import { bigDataFileName, bigDataNames } from "../../src/store/layer-data.ts";
+import { bigDataFileName, bigDataNames } from "../../src/store/lifecycle/layer-data.ts";
 import { tempInstanceIds } from "../../src/store/temp-dirs.ts";
 import { wipeOrder } from "../../src/store/wipe.ts";
 

@@ -1,18 +1,18 @@
 /**
- * The typed decoder (store/decode.ts) and the image and container codecs:
+ * The typed decoder (store/records/decode.ts) and the image and container codecs:
  * field types, duplicates, unknown fields, nesting depth, and output
  * byte-identical to what containers-storage 1.43 wrote.
  */
 import { describe, expect, test } from "bun:test";
 import { OvError } from "../../src/errors.ts";
 import { applyNameOp, addToHistory, moveNames } from "../../src/store/any-kind.ts";
-import { bigDataBaseName, noteBigData, sha256Digest } from "../../src/store/big-data.ts";
-import { formatContainersJson, parseContainersJson } from "../../src/store/containers-json.ts";
-import { valueDepth } from "../../src/store/decode.ts";
-import { formatImagesJson, imageDigests, parseImagesJson, recomputeDigest, type ImageRecord } from "../../src/store/images-json.ts";
-import { layersToRemove, planImageRecord, validateDigest } from "../../src/store/images.ts";
-import { formatLayersJson, parseLayersJson, type LayerRecord } from "../../src/store/layers-json.ts";
-import { parseMountpoints } from "../../src/store/mountpoints.ts";
+import { bigDataBaseName, noteBigData, sha256Digest } from "../../src/store/lifecycle/big-data.ts";
+import { formatContainersJson, parseContainersJson } from "../../src/store/records/containers-json.ts";
+import { valueDepth } from "../../src/store/records/decode.ts";
+import { formatImagesJson, imageDigests, parseImagesJson, recomputeDigest, type ImageRecord } from "../../src/store/records/images-json.ts";
+import { layersToRemove, planImageRecord, validateDigest } from "../../src/store/lifecycle/images.ts";
+import { formatLayersJson, parseLayersJson, type LayerRecord } from "../../src/store/records/layers-json.ts";
+import { parseMountpoints } from "../../src/store/records/mountpoints.ts";
 
 /** What containers-storage 1.43 wrote (create-image -n img1 -n 'a<b' -m meta --digest ..., three data items). */
 const CS_IMAGES =

@@ -40,7 +40,7 @@ import { normalizeEntryPath, normalizeLinkTarget, PathSafetyError, resolveDir, s
 import type { TarSink } from "../tar/reader.ts";
 import type { TarEntry, Xattr } from "../tar/entry.ts";
 import { classifyBase, isOpaqueValue, isOverlayXattr } from "./whiteout.ts";
-import { removeTree } from "../../store/remove-tree.ts";
+import { removeTree } from "../../store/files/remove-tree.ts";
 
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;

@@ -1,6 +1,6 @@
-/** The `link` file parser (store/link-file.ts) and an `l/` symlink's target (store/chain-eval.ts). */
-import { linkLookup } from "../../../src/store/chain-eval.ts";
-import { parseLinkFile } from "../../../src/store/link-file.ts";
+/** The `link` file parser (store/layers/link-file.ts) and an `l/` symlink's target (store/layers/chain-eval.ts). */
+import { linkLookup } from "../../../src/store/layers/chain-eval.ts";
+import { parseLinkFile } from "../../../src/store/layers/link-file.ts";
 import type { FuzzTarget } from "../target.ts";
 
 const enc = (s: string) => Buffer.from(s, "utf8");

@@ -1,5 +1,5 @@
-/** The `lower` and `lower-layers` parsers (store/lower.ts). */
-import { linkNamesIn, parseLower, parseLowerLayers } from "../../../src/store/lower.ts";
+/** The `lower` and `lower-layers` parsers (store/layers/lower.ts). */
+import { linkNamesIn, parseLower, parseLowerLayers } from "../../../src/store/layers/lower.ts";
 import type { FuzzTarget } from "../target.ts";
 
 const ID = "a".repeat(64);

@@ -1,14 +1,14 @@
 /**
  * The four store-file decoders (layers.json, mountpoints.json, images.json,
- * containers.json; one typed decoder behind them, store/decode.ts). Each
+ * containers.json; one typed decoder behind them, store/records/decode.ts). Each
  * input is decoded by all four; what decodes is written back out and must
  * decode again to as many records (a round trip; mountpoints.json drops
  * zero counts by design), so the writers are fuzzed too.
  */
-import { formatContainersJson, parseContainersJson } from "../../../src/store/containers-json.ts";
-import { formatImagesJson, parseImagesJson } from "../../../src/store/images-json.ts";
-import { formatLayersJson, parseLayersJson } from "../../../src/store/layers-json.ts";
-import { formatMountpoints, parseMountpoints } from "../../../src/store/mountpoints.ts";
+import { formatContainersJson, parseContainersJson } from "../../../src/store/records/containers-json.ts";
+import { formatImagesJson, parseImagesJson } from "../../../src/store/records/images-json.ts";
+import { formatLayersJson, parseLayersJson } from "../../../src/store/records/layers-json.ts";
+import { formatMountpoints, parseMountpoints } from "../../../src/store/records/mountpoints.ts";
 import type { FuzzTarget } from "../target.ts";
 
 const A = "a".repeat(64);

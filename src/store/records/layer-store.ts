@@ -8,13 +8,13 @@
  * last-writer token first, as upstream does, so a crash after the write still
  * tells peers to reload), then unlocks.
  */
-import { sysError } from "../errors.ts";
+import { sysError } from "../../errors.ts";
 import { loadRecords, readRecords, updateRecords, withRecordsRead, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatLayersJson, parseLayersJson, type LayerRecord } from "./layers-json.ts";
-import type { StorePaths } from "./paths.ts";
-import { checkStoreDirs, notADirError } from "./safe-open.ts";
-import { mergeById, otherLayerSources, tagRecords } from "./store-set.ts";
-import { mkdirAll } from "./mkdir-all.ts";
+import type { StorePaths } from "../paths.ts";
+import { checkStoreDirs, notADirError } from "../files/safe-open.ts";
+import { mergeById, otherLayerSources, tagRecords } from "../store-set.ts";
+import { mkdirAll } from "../files/mkdir-all.ts";
 
 export function layersFile(paths: StorePaths): JsonFileSpec<LayerRecord> {
   return { file: paths.layersJson, lock: paths.layersLock, codec: { parse: parseLayersJson, format: formatLayersJson } };

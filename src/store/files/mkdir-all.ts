@@ -5,7 +5,7 @@
  * error. Owns no store file; every recursive mkdir of ovlayer goes through it.
  */
 import { mkdirSync, statSync } from "node:fs";
-import { errCode } from "../errors.ts";
+import { errCode } from "../../errors.ts";
 
 /**
  * Makes `path` and its missing parents with `mode`. An existing directory is

@@ -12,12 +12,12 @@
  */
 import { closeSync, openSync, readSync, type BigIntStats } from "node:fs";
 import { createHash } from "node:crypto";
-import { OvError, sysError } from "../errors.ts";
-import { Crc64 } from "../archive/tarsplit/crc64.ts";
-import { fileType, lstatOrNull, S_IFDIR, S_IFREG, sortedNames } from "../archive/export/fs-info.ts";
-import { dedupeRange } from "../sys/dedupe.ts";
-import { SysError } from "../sys/libc.ts";
-import type { LayerRecord } from "./layers-json.ts";
+import { OvError, sysError } from "../../errors.ts";
+import { Crc64 } from "../../archive/tarsplit/crc64.ts";
+import { fileType, lstatOrNull, S_IFDIR, S_IFREG, sortedNames } from "../../archive/export/fs-info.ts";
+import { dedupeRange } from "../../sys/dedupe.ts";
+import { SysError } from "../../sys/libc.ts";
+import type { LayerRecord } from "../records/layers-json.ts";
 
 export type HashMethod = "size" | "crc" | "sha256";
 export const HASH_METHODS: readonly HashMethod[] = ["crc", "size", "sha256"];

@@ -9,10 +9,10 @@
  */
 import { lstatSync, readlinkSync } from "node:fs";
 import { dirname } from "node:path";
-import { OvError, errCode, sysError } from "../errors.ts";
+import { OvError, errCode, sysError } from "../../errors.ts";
 import { entryOf, evalChain, linkLookup, type ChainFacts, type ChainRead, type ChainSource, type LayerPresence, type LinkResolver } from "./chain-eval.ts";
-import { readFileState } from "./file-state.ts";
-import type { StorePaths } from "./paths.ts";
+import { readFileState } from "../files/file-state.ts";
+import type { StorePaths } from "../paths.ts";
 
 export interface LowerLayer {
   /** Layer ID of this lower. */

@@ -5,11 +5,11 @@
  * removal and by check/repair. A link name follows the one rule that the
  * `l/<LID>` entries of `lower` files follow too (ids.ts invalidLinkNameReason).
  */
-import { OvError, sysError } from "../errors.ts";
-import { readFileState } from "./file-state.ts";
+import { OvError, sysError } from "../../errors.ts";
+import { readFileState } from "../files/file-state.ts";
 import { invalidLinkNameReason } from "./ids.ts";
-import type { StorePaths } from "./paths.ts";
-import { quoteArg } from "../quote.ts";
+import type { StorePaths } from "../paths.ts";
+import { quoteArg } from "../../quote.ts";
 
 export interface LinkFile {
   /** The link name meant (trailing newlines dropped), or null when there is none. */

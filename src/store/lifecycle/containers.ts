@@ -12,23 +12,23 @@
  * upstream does) and removed with the container.
  */
 import { join } from "node:path";
-import { OvError, sysError } from "../errors.ts";
+import { OvError, sysError } from "../../errors.ts";
 import { noteBigData, requireKey, sha256Digest, writeBigDataFile } from "./big-data.ts";
-import { VOLATILE_FLAG, type ContainerRecord } from "./containers-json.ts";
-import { updateContainers } from "./container-store.ts";
+import { VOLATILE_FLAG, type ContainerRecord } from "../records/containers-json.ts";
+import { updateContainers } from "../records/container-store.ts";
 import { createLayerInTxn } from "./create.ts";
 import { deleteLayerInTxn, type DeleteHooks } from "./delete.ts";
-import { generateId, validateId, validateRecordName } from "./ids.ts";
-import { readOtherImages, updateImages } from "./image-store.ts";
-import { formatCreated } from "./layers-json.ts";
-import { updateLayers } from "./layer-store.ts";
-import { nowNanos } from "./lockfile.ts";
-import { findRecord, requireRecord } from "./lookup.ts";
-import type { StorePaths } from "./paths.ts";
-import type { IdMapEntry } from "../archive/apply/idmap.ts";
+import { generateId, validateId, validateRecordName } from "../layers/ids.ts";
+import { readOtherImages, updateImages } from "../records/image-store.ts";
+import { formatCreated } from "../records/layers-json.ts";
+import { updateLayers } from "../records/layer-store.ts";
+import { nowNanos } from "../files/lockfile.ts";
+import { findRecord, requireRecord } from "../lookup.ts";
+import type { StorePaths } from "../paths.ts";
+import type { IdMapEntry } from "../../archive/apply/idmap.ts";
 import { topLayerFor } from "./mapped-layer.ts";
-import { mkdirAll } from "./mkdir-all.ts";
-import { removeTree } from "./remove-tree.ts";
+import { mkdirAll } from "../files/mkdir-all.ts";
+import { removeTree } from "../files/remove-tree.ts";
 
 export interface CreateContainerRequest {
   id?: string;

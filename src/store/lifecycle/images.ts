@@ -6,20 +6,20 @@
  *   delete-image     layers, images, containers (write), as writeToAllStores
  *   set-image-data   images (write)
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 import { noteBigData, requireKey, sha256Digest, writeBigDataFile } from "./big-data.ts";
-import { updateContainers } from "./container-store.ts";
+import { updateContainers } from "../records/container-store.ts";
 import { deleteInSplitImageStore, deleteLayerInTxn, inSplitImageStore, type DeleteHooks } from "./delete.ts";
-import { generateId, validateId, validateRecordName } from "./ids.ts";
-import { recomputeDigest, type ImageRecord } from "./images-json.ts";
-import { updateImages } from "./image-store.ts";
-import { findLayer, formatCreated, type LayerRecord } from "./layers-json.ts";
-import { readOtherLayers, updateLayers, withLayersRead, type LayerTxn } from "./layer-store.ts";
-import { otherImageSources } from "./store-set.ts";
-import { nowNanos } from "./lockfile.ts";
-import { findRecord, requireRecord } from "./lookup.ts";
-import type { StorePaths } from "./paths.ts";
-import { removeTree } from "./remove-tree.ts";
+import { generateId, validateId, validateRecordName } from "../layers/ids.ts";
+import { recomputeDigest, type ImageRecord } from "../records/images-json.ts";
+import { updateImages } from "../records/image-store.ts";
+import { findLayer, formatCreated, type LayerRecord } from "../records/layers-json.ts";
+import { readOtherLayers, updateLayers, withLayersRead, type LayerTxn } from "../records/layer-store.ts";
+import { otherImageSources } from "../store-set.ts";
+import { nowNanos } from "../files/lockfile.ts";
+import { findRecord, requireRecord } from "../lookup.ts";
+import type { StorePaths } from "../paths.ts";
+import { removeTree } from "../files/remove-tree.ts";
 
 const DIGEST_HEX: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 

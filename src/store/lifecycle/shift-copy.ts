@@ -8,12 +8,12 @@
  * capability rootids inside xattrs move the same way. Hard links stay links.
  */
 import { copyFileSync, linkSync, mkdirSync, readlinkSync, symlinkSync, chmodSync } from "node:fs";
-import { OvError, sysError } from "../errors.ts";
-import { AT_FDCWD, lchown, lgetxattr, llistxattr, lsetxattr, lutimens, mknodat } from "../sys/libc.ts";
-import { IdMapper } from "../archive/apply/idmap.ts";
-import { isIdXattr, shiftXattr } from "../archive/apply/xattr-shift.ts";
-import { mergedChildren, mergedRoot, type MergedEntry } from "../archive/export/merged-view.ts";
-import { fileType, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG } from "../archive/export/fs-info.ts";
+import { OvError, sysError } from "../../errors.ts";
+import { AT_FDCWD, lchown, lgetxattr, llistxattr, lsetxattr, lutimens, mknodat } from "../../sys/libc.ts";
+import { IdMapper } from "../../archive/apply/idmap.ts";
+import { isIdXattr, shiftXattr } from "../../archive/apply/xattr-shift.ts";
+import { mergedChildren, mergedRoot, type MergedEntry } from "../../archive/export/merged-view.ts";
+import { fileType, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG } from "../../archive/export/fs-info.ts";
 
 export interface ShiftCopyStats {
   entries: number;

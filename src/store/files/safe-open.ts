@@ -11,9 +11,9 @@
  */
 import { lstatSync, readlinkSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import { OvError, errCode, sysError } from "../errors.ts";
-import { close, O, open, SysError } from "../sys/libc.ts";
-import { openat, openat2, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS } from "../sys/openat.ts";
+import { OvError, errCode, sysError } from "../../errors.ts";
+import { close, O, open, SysError } from "../../sys/libc.ts";
+import { openat, openat2, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS } from "../../sys/openat.ts";
 
 /**
  * The components of `rel` (a path relative to the graph root), refusing

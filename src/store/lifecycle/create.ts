@@ -5,8 +5,8 @@
  * containers-storage recognise and clean up), then the directory is made,
  * then the flag is cleared.
  */
-import { OvError, rollback, sysError } from "../errors.ts";
-import { generateId, validateId, validateName } from "./ids.ts";
+import { OvError, rollback, sysError } from "../../errors.ts";
+import { generateId, validateId, validateName } from "../layers/ids.ts";
 import {
   clearFlag,
   findLayer,
@@ -15,19 +15,19 @@ import {
   isIncomplete,
   READONLY_FLAG,
   type LayerRecord,
-} from "./layers-json.ts";
-import { createLayerDirs, planChildLowers, removeLayer } from "./layout.ts";
-import { nowNanos } from "./lockfile.ts";
-import { ensureStoreDirs, readOtherLayers, updateLayers, type LayerTxn } from "./layer-store.ts";
-import { mergeById } from "./store-set.ts";
-import { linkMode } from "./mode.ts";
-import type { StorePaths } from "./paths.ts";
-import { quoteArg } from "../quote.ts";
-import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
-import { sameMap } from "../archive/apply/idmap-parse.ts";
-import { log } from "../log.ts";
+} from "../records/layers-json.ts";
+import { createLayerDirs, planChildLowers, removeLayer } from "../layers/layout.ts";
+import { nowNanos } from "../files/lockfile.ts";
+import { ensureStoreDirs, readOtherLayers, updateLayers, type LayerTxn } from "../records/layer-store.ts";
+import { mergeById } from "../store-set.ts";
+import { linkMode } from "../layers/mode.ts";
+import type { StorePaths } from "../paths.ts";
+import { quoteArg } from "../../quote.ts";
+import { mapperFor, type IdMapEntry } from "../../archive/apply/idmap.ts";
+import { sameMap } from "../../archive/apply/idmap-parse.ts";
+import { log } from "../../log.ts";
 import { chmodSync, chownSync, statSync, type Stats } from "node:fs";
-import { mark } from "../profile.ts";
+import { mark } from "../../profile.ts";
 
 export interface CreateLayerRequest {
   id?: string;
@@ -184,7 +184,7 @@ async function shiftFromParent(paths: StorePaths, rec: LayerRecord, parent: Laye
   const to = mapperFor(rec);
   if (sameMap(from.uids, to.uids) && sameMap(from.gids, to.gids)) return;
   // The copy code loads only here: a layer with its parent's maps (the common case) does not pay for it.
-  const [{ layerStack }, { shiftCopy }] = await Promise.all([import("../archive/layer-target.ts"), import("./shift-copy.ts")]);
+  const [{ layerStack }, { shiftCopy }] = await Promise.all([import("../../archive/layer-target.ts"), import("./shift-copy.ts")]);
   const s = shiftCopy(layerStack(paths, parent), `${paths.diff(rec.id)}1`, from, to, rec.id);
   log.debug(`layer ${rec.id}: ${s.entries} entries of parent ${parent.id} copied into diff1, shifted to the layer's ID maps`);
 }

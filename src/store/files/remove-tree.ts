@@ -12,7 +12,7 @@
  * every path stays short and any depth is linear.
  */
 import { closeSync, constants, lstatSync, openSync, readdirSync, rmdirSync, unlinkSync, type Dirent } from "node:fs";
-import { errCode, utf8Length } from "../errors.ts";
+import { errCode, utf8Length } from "../../errors.ts";
 
 const ANCHOR_AFTER = 512;
 

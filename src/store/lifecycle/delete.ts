@@ -11,17 +11,17 @@
  * crash half-way leaves a layer that `repair` (and containers-storage on its
  * next write) finishes deleting.
  */
-import { OvError } from "../errors.ts";
-import type { ContainerRecord } from "./containers-json.ts";
-import { readContainers } from "./container-store.ts";
-import type { ImageRecord } from "./images-json.ts";
-import { readImages } from "./image-store.ts";
-import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "./layers-json.ts";
-import { removeLayer } from "./layout.ts";
-import { readOtherLayers, updateLayers, type LayerTxn } from "./layer-store.ts";
-import { mergeById, readOnlyLayerStore, storeOf } from "./store-set.ts";
-import type { StorePaths } from "./paths.ts";
-import { quoteArg } from "../quote.ts";
+import { OvError } from "../../errors.ts";
+import type { ContainerRecord } from "../records/containers-json.ts";
+import { readContainers } from "../records/container-store.ts";
+import type { ImageRecord } from "../records/images-json.ts";
+import { readImages } from "../records/image-store.ts";
+import { childrenOf, findLayer, INCOMPLETE_FLAG, setFlag, type LayerRecord } from "../records/layers-json.ts";
+import { removeLayer } from "../layers/layout.ts";
+import { readOtherLayers, updateLayers, type LayerTxn } from "../records/layer-store.ts";
+import { mergeById, readOnlyLayerStore, storeOf } from "../store-set.ts";
+import type { StorePaths } from "../paths.ts";
+import { quoteArg } from "../../quote.ts";
 
 export interface DeleteHooks {
   /** The layer's trusted mount count (0 when not mounted). */

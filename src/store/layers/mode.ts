@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { StorePaths } from "./paths.ts";
+import type { StorePaths } from "../paths.ts";
 
 export const SYMLINK_FREE_MARKER = ".ovlayer-symlink-free";
 

@@ -5,7 +5,7 @@
  */
 import { readRecords, updateRecords, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatMountpoints, parseMountpoints, type MountRecord } from "./mountpoints.ts";
-import type { StorePaths } from "./paths.ts";
+import type { StorePaths } from "../paths.ts";
 
 export function mountpointsFile(paths: StorePaths): JsonFileSpec<MountRecord> {
   return { file: paths.mountpointsJson, lock: paths.mountpointsLock, codec: { parse: parseMountpoints, format: formatMountpoints } };

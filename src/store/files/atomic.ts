@@ -7,7 +7,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { mkdirAll } from "./mkdir-all.ts";
-import { errCode } from "../errors.ts";
+import { errCode } from "../../errors.ts";
 
 export interface AtomicWriteOptions {
   mode?: number;

@@ -8,12 +8,12 @@
  * volatile-containers.json in that file. Both files are read and written
  * under the one lock.
  */
-import { OvError, sysError } from "../errors.ts";
-import { atomicWriteFile } from "./atomic.ts";
+import { OvError, sysError } from "../../errors.ts";
+import { atomicWriteFile } from "../files/atomic.ts";
 import { formatContainersJson, parseContainersJson, type ContainerRecord } from "./containers-json.ts";
 import { loadRecords, updateRecords, type JsonFileSpec } from "./json-file.ts";
-import { withReadLockIfPresent } from "./lockfile.ts";
-import type { StorePaths } from "./paths.ts";
+import { withReadLockIfPresent } from "../files/lockfile.ts";
+import type { StorePaths } from "../paths.ts";
 
 const codec = { parse: parseContainersJson, format: formatContainersJson };
 

@@ -5,7 +5,7 @@
  * read is judged the same way by all of them.
  */
 import { readFileSync } from "node:fs";
-import { describeCause, errCode } from "../errors.ts";
+import { describeCause, errCode } from "../../errors.ts";
 
 export type FileState =
   | { kind: "missing" }

@@ -5,8 +5,8 @@
  * escape or collide with the driver's own entries is refused before a path is
  * built from it.
  */
-import { OvError, utf8Length } from "../errors.ts";
-import { quoteArg } from "../quote.ts";
+import { OvError, utf8Length } from "../../errors.ts";
+import { quoteArg } from "../../quote.ts";
 
 /** Entries of R/overlay that are not layers: the overlay driver's own (README.md, "Verbs"). */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([

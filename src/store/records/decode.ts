@@ -11,8 +11,8 @@
  * the entry. `null` is accepted for every field but `id`, as Go's decoder
  * reads it (the zero value); such a field is dropped.
  */
-import { OvError } from "../errors.ts";
-import { quoteArg } from "../quote.ts";
+import { OvError } from "../../errors.ts";
+import { quoteArg } from "../../quote.ts";
 
 export type FieldType =
   | "string"

@@ -4,8 +4,8 @@
  */
 import { readRecords, updateRecords, type JsonFileSpec, type RecordTxn } from "./json-file.ts";
 import { formatImagesJson, parseImagesJson, type ImageRecord } from "./images-json.ts";
-import type { StorePaths } from "./paths.ts";
-import { mergeById, otherImageSources, tagRecords } from "./store-set.ts";
+import type { StorePaths } from "../paths.ts";
+import { mergeById, otherImageSources, tagRecords } from "../store-set.ts";
 
 export function imagesFile(paths: StorePaths): JsonFileSpec<ImageRecord> {
   return { file: paths.imagesJson, lock: paths.imagesLock, codec: { parse: parseImagesJson, format: formatImagesJson } };

@@ -13,10 +13,10 @@
  *   - each entry must lead to a real layer directory with a real `diff`
  *     directory (an `l/<LID>` entry through a symlink `../<ID>/diff`).
  */
-import type { FileState } from "./file-state.ts";
+import type { FileState } from "../files/file-state.ts";
 import { MAX_DEPTH, idFromLinkTarget, parseLower, parseLowerLayers, type LowerEntry } from "./lower.ts";
-import type { StorePaths } from "./paths.ts";
-import { quoteArg } from "../quote.ts";
+import type { StorePaths } from "../paths.ts";
+import { quoteArg } from "../../quote.ts";
 
 /** Whether an ID names a layer: a real directory in R/overlay with a real `diff` directory in it. */
 export type LayerPresence = "ok" | "no-diff" | "missing";

@@ -7,12 +7,12 @@
  * struct order and escapes <, > and & as Go's encoder does, so a file
  * rewritten by ovlayer is byte-identical to one written by containers-storage.
  */
-import { OvError } from "../errors.ts";
-import { findRecord } from "./lookup.ts";
+import { OvError } from "../../errors.ts";
+import { findRecord } from "../lookup.ts";
 import { decodeRecords, type RecordSchema } from "./decode.ts";
 import { goJson } from "./go-json.ts";
-import { quoteArg } from "../quote.ts";
-import { isFromReadOnlyStore } from "./store-set.ts";
+import { quoteArg } from "../../quote.ts";
+import { isFromReadOnlyStore } from "../store-set.ts";
 
 /** One layer record. Unknown fields are allowed and preserved. */
 export interface LayerRecord {

@@ -7,9 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { OvError, errCode, sysError } from "../errors.ts";
-import { atomicWriteFile } from "./atomic.ts";
-import { mkdirAll } from "./mkdir-all.ts";
+import { OvError, errCode, sysError } from "../../errors.ts";
+import { atomicWriteFile } from "../files/atomic.ts";
+import { mkdirAll } from "../files/mkdir-all.ts";
 
 export interface BigDataFields {
   id: string;

@@ -8,20 +8,20 @@
  * gives back the same tarball. Owns the new layer's diff1 and tar-split file.
  */
 import { copyFileSync, existsSync, readdirSync } from "node:fs";
-import { OvError, sysError } from "../errors.ts";
-import { updateImages } from "./image-store.ts";
-import { readLayers, updateLayers } from "./layer-store.ts";
-import { requireRecord } from "./lookup.ts";
-import { AT_FDCWD, lsetxattr, mknodat } from "../sys/libc.ts";
-import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
-import { sameMap } from "../archive/apply/idmap-parse.ts";
-import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, S_IFDIR } from "../archive/export/fs-info.ts";
-import { layerStack } from "../archive/layer-target.ts";
+import { OvError, sysError } from "../../errors.ts";
+import { updateImages } from "../records/image-store.ts";
+import { readLayers, updateLayers } from "../records/layer-store.ts";
+import { requireRecord } from "../lookup.ts";
+import { AT_FDCWD, lsetxattr, mknodat } from "../../sys/libc.ts";
+import { mapperFor, type IdMapEntry } from "../../archive/apply/idmap.ts";
+import { sameMap } from "../../archive/apply/idmap-parse.ts";
+import { fileType, isOpaqueDir, isWhiteoutStat, lstatOrNull, S_IFDIR } from "../../archive/export/fs-info.ts";
+import { layerStack } from "../../archive/layer-target.ts";
 import { createLayerInTxn, ownDiffByMappedRoot } from "./create.ts";
-import type { ImageRecord } from "./images-json.ts";
-import type { LayerRecord } from "./layers-json.ts";
-import type { LayerTxn } from "./layer-store.ts";
-import type { StorePaths } from "./paths.ts";
+import type { ImageRecord } from "../records/images-json.ts";
+import type { LayerRecord } from "../records/layers-json.ts";
+import type { LayerTxn } from "../records/layer-store.ts";
+import type { StorePaths } from "../paths.ts";
 import { shiftCopy } from "./shift-copy.ts";
 
 const COPIED_FIELDS = ["compressed-diff-digest", "compressed-size", "diff-digest", "toc-digest", "diff-size", "compression", "uidset", "gidset"] as const;

@@ -18,9 +18,9 @@
  * and format, one module per file); this module only reads, locks and writes.
  */
 import { readFileSync } from "node:fs";
-import { errCode, sysError } from "../errors.ts";
-import { atomicWriteFile } from "./atomic.ts";
-import { LockFile, withReadLockIfPresent } from "./lockfile.ts";
+import { errCode, sysError } from "../../errors.ts";
+import { atomicWriteFile } from "../files/atomic.ts";
+import { LockFile, withReadLockIfPresent } from "../files/lockfile.ts";
 
 /** Pure parse and format of one store file. */
 export interface RecordCodec<R> {

@@ -8,9 +8,9 @@
  * Pure parsing and formatting; resolving entries is the chain rule of
  * chain-eval.ts, answered from the disk by chain.ts.
  */
-import { OvError } from "../errors.ts";
+import { OvError } from "../../errors.ts";
 import { invalidIdReason, invalidLinkNameReason } from "./ids.ts";
-import { quoteArg } from "../quote.ts";
+import { quoteArg } from "../../quote.ts";
 
 /** The most lower layers a layer may have: upstream's maxDepth and the kernel's OVL_MAX_STACK. */
 export const MAX_DEPTH = 500;

@@ -11,8 +11,8 @@
  * per-process counter, 16-19 the pid, 20-63 random (lockfile/lastwrite.go).
  */
 import { dirname } from "node:path";
-import { OvError, sysError } from "../errors.ts";
-import { close, fcntlPtr, open, O, pwrite, SysError } from "../sys/libc.ts";
+import { OvError, sysError } from "../../errors.ts";
+import { close, fcntlPtr, open, O, pwrite, SysError } from "../../sys/libc.ts";
 import { mkdirAll } from "./mkdir-all.ts";
 
 const F_OFD_SETLK = 37;

@@ -11,12 +11,12 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { OvError, errCode, sysError } from "../errors.ts";
-import { findLayer, type LayerRecord } from "./layers-json.ts";
-import { readLayers, updateLayers } from "./layer-store.ts";
-import type { StorePaths } from "./paths.ts";
-import { quoteArg } from "../quote.ts";
-import { mkdirAll } from "./mkdir-all.ts";
+import { OvError, errCode, sysError } from "../../errors.ts";
+import { findLayer, type LayerRecord } from "../records/layers-json.ts";
+import { readLayers, updateLayers } from "../records/layer-store.ts";
+import type { StorePaths } from "../paths.ts";
+import { quoteArg } from "../../quote.ts";
+import { mkdirAll } from "../files/mkdir-all.ts";
 
 const CHUNK = 1 << 20;
 

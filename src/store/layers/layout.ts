@@ -9,22 +9,22 @@
  *   <ID>/lower     parent's l/<LID> then the parent's lower          (legacy)
  *   <ID>/lower-layers  parent ID then the parent's chain, as IDs
  *
- * Legacy pieces are written unless the store is symlink-free (store/mode.ts).
+ * Legacy pieces are written unless the store is symlink-free (store/layers/mode.ts).
  * Removing a layer (removeLayer) also removes what other modules write for
  * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { OvError, errCode, rollback, sysError } from "../errors.ts";
+import { OvError, errCode, rollback, sysError } from "../../errors.ts";
 import { readChain } from "./chain.ts";
-import { readFileState, textOf } from "./file-state.ts";
+import { readFileState, textOf } from "../files/file-state.ts";
 import { generateLinkId, invalidIdReason } from "./ids.ts";
 import { readLinkId } from "./link-file.ts";
 import { formatLowerLayers, idFromLinkTarget, linkTargetFor } from "./lower.ts";
-import type { StorePaths } from "./paths.ts";
-import { quoteArg } from "../quote.ts";
-import { umount2 } from "../sys/libc.ts";
-import { removeTree } from "./remove-tree.ts";
+import type { StorePaths } from "../paths.ts";
+import { quoteArg } from "../../quote.ts";
+import { umount2 } from "../../sys/libc.ts";
+import { removeTree } from "../files/remove-tree.ts";
 
 export interface NewLayerFiles {
   /** Content of `lower-layers`, absent for a base layer. */

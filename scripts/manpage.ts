@@ -1,11 +1,11 @@
 /**
  * Writes ovlayer(1) to the file named by the first argument (default
- * dist/ovlayer.1), rendered from the command tree (src/cli/manpage.ts).
+ * dist/ovlayer.1), rendered from the command tree (src/cli/help/manpage.ts).
  * `npm run release` runs it.
  */
 import { writeFileSync } from "node:fs";
-import { manPage } from "../src/cli/manpage.ts";
-import { commandReference } from "../src/cli/reference.ts";
+import { manPage } from "../src/cli/help/manpage.ts";
+import { commandReference } from "../src/cli/help/reference.ts";
 import { VERSION } from "../src/version.ts";
 
 const out = process.argv[2] ?? "dist/ovlayer.1";

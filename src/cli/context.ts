@@ -47,7 +47,7 @@ export async function scanOwn(cmd: CommandDef<any>, rawArgs: readonly string[]):
   const verb = (cmd.meta as { name: string }).name;
   const args = scanArgs(rawArgs, cmd.args as ArgsDef, verb);
   if (!args.help) return args;
-  const { helpText } = await import("./usage.ts");
+  const { helpText } = await import("./help/usage.ts");
   out(await helpText(verb));
   return null;
 }
@@ -67,7 +67,7 @@ export async function begin(cmd: CommandDef<any>, rawArgs: readonly string[]): P
   const args = scanArgs(rawArgs, def, verb);
   if (args.help) {
     // The help path alone loads citty (the command tree) and the renderer.
-    const { helpText } = await import("./usage.ts");
+    const { helpText } = await import("./help/usage.ts");
     out(await helpText(verb));
     return null;
   }

@@ -44,7 +44,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
       out(`ovlayer version ${VERSION}`);
       return 0;
     }
-    const usage = await (await import("./usage.ts")).helpText();
+    const usage = await (await import("./help/usage.ts")).helpText();
     if (pre.help) {
       out(usage);
       return 0;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseBatch } from "../../src/cli/batch-script.ts";
+import { parseBatch } from "../../src/cli/store/batch-script.ts";
 import { OVLAYER, canMount, run, unmountBelow } from "../helpers/store.ts";
 
 const A = "a".repeat(64);

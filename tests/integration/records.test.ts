@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { readMountinfo } from "../../src/mount/mountinfo.ts";
 import { StorePaths } from "../../src/store/paths.ts";
 import { wipeImagesAndContainers } from "../../src/store/wipe-records.ts";
-import { deleteHooks } from "../../src/cli/delete-common.ts";
+import { deleteHooks } from "../../src/cli/layers/delete-common.ts";
 import { canMount, firstLine, tempStore, type TempStore } from "../helpers/store.ts";
 
 const haveRoot = canMount();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decodeBatch, parseBatch } from "../../src/cli/batch-script.ts";
+import { decodeBatch, parseBatch } from "../../src/cli/store/batch-script.ts";
 import { OvError } from "../../src/errors.ts";
 
 describe("parseBatch()", () => {

@@ -6,9 +6,9 @@ import { describe, expect, test } from "bun:test";
 import type { ArgsDef } from "citty";
 import { aliasesOf, globalArgs } from "../../src/cli/args.ts";
 import { COMMANDS } from "../../src/cli/commands.ts";
-import { completionScript, SHELLS } from "../../src/cli/completion-scripts.ts";
-import { manPage, roff } from "../../src/cli/manpage.ts";
-import { commandReference, type CommandRef } from "../../src/cli/reference.ts";
+import { completionScript, SHELLS } from "../../src/cli/help/completion-scripts.ts";
+import { manPage, roff } from "../../src/cli/help/manpage.ts";
+import { commandReference, type CommandRef } from "../../src/cli/help/reference.ts";
 
 const ref: CommandRef = await commandReference();
 

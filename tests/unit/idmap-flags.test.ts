@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseIdMap, sameMap, subordinateMap } from "../../src/archive/apply/idmap-parse.ts";
-import { planIdMaps } from "../../src/cli/idmap-args.ts";
+import { planIdMaps } from "../../src/cli/layers/idmap-args.ts";
 import { isIdXattr, shiftXattr } from "../../src/archive/apply/xattr-shift.ts";
 import { OvError } from "../../src/errors.ts";
 import { acl, capV3 } from "../helpers/xattr-values.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { findVerb, verbLine, COMMANDS } from "../../src/cli/commands.ts";
-import { copyDestName, parseChown, parseCopySpec } from "../../src/cli/copy-spec.ts";
+import { copyDestName, parseChown, parseCopySpec } from "../../src/cli/content/copy-spec.ts";
 import { joinName } from "../../src/archive/export/host-tarball.ts";
 import { mountsBelow } from "../../src/mount/unmount-below.ts";
 import { parseMountinfo } from "../../src/mount/mountinfo.ts";

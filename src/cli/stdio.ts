@@ -33,37 +33,41 @@ export class StdioError extends Error {
 }
 
 /**
- * Writes all of `data` to fd 1 or 2. A plain write(2) loop: `Bun.write` to
- * Bun.stdout waits a turn of the event loop (~0.3 ms a call here, once per
- * batch line). A full non-blocking pipe (EAGAIN) is waited out 1 ms at a time.
+ * Writes `b` to fd 1 or 2 from `off` on; returns where it stopped: the end, or
+ * earlier when a non-blocking pipe is full (EAGAIN).
  * @throws {StdioError} when the write fails.
  */
-export async function writeStd(fd: 1 | 2, data: string | Uint8Array): Promise<void> {
-  const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  let off = 0;
+function writeFrom(fd: 1 | 2, b: Uint8Array, off: number): number {
   while (off < b.length) {
     try {
       off += writeSync(fd, b, off, b.length - off);
     } catch (e) {
       const code = errCode(e);
-      if (code === "EAGAIN" || code === "EINTR") {
-        await Bun.sleep(1);
-        continue;
-      }
+      if (code === "EINTR") continue;
+      if (code === "EAGAIN") return off;
       throw new StdioError(fd, e);
     }
   }
+  return off;
+}
+
+const bytes = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? Buffer.from(data, "utf8") : data);
+
+/**
+ * Writes all of `data` to fd 1 or 2 with write(2): `Bun.write` to Bun.stdout
+ * waits a turn of the event loop (~0.3 ms a call here, once per batch line).
+ * A full non-blocking pipe is waited out 1 ms at a time.
+ * @throws {StdioError} when the write fails.
+ */
+export async function writeStd(fd: 1 | 2, data: string | Uint8Array): Promise<void> {
+  const b = bytes(data);
+  for (let off = writeFrom(fd, b, 0); off < b.length; off = writeFrom(fd, b, off)) await Bun.sleep(1);
 }
 
 /** The synchronous form, for stderr lines written as they happen. @throws {StdioError} */
 export function writeStdSync(fd: 1 | 2, data: string | Uint8Array): void {
-  const b = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  let off = 0;
-  try {
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-  } catch (e) {
-    throw new StdioError(fd, e);
-  }
+  const b = bytes(data);
+  for (let off = writeFrom(fd, b, 0); off < b.length; off = writeFrom(fd, b, off)) Bun.sleepSync(1);
 }
 
 /** Reports a failed write (one line on stderr unless the pipe closed or stderr itself failed); returns the exit code. */

@@ -4,6 +4,8 @@
  * never shows a stack or Bun's banner. Run through bash for the redirections.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { OVLAYER, firstLine, tempStore, type TempStore } from "../helpers/store.ts";
 
 let s: TempStore;
@@ -106,5 +108,26 @@ describe("get-layer-data to a stdout that cannot be written", () => {
     });
     expect(p.stdout.toString()).toBe("rc=141\n");
     expect(p.stderr.toString()).toBe("");
+  });
+});
+
+describe("stdout that is slow to drain", () => {
+  test("a non-blocking pipe filled past its 64 KiB by a reader that waits: every byte arrives in order, exit 0", () => {
+    // A layer name longer than a pipe holds: `layers` prints one line of over 64 KiB.
+    const name = "n".repeat(100_000);
+    const id = firstLine(s.ovOk(["create-layer", "-n", name]));
+    const expected = s.ov(["layers"]).stdout; // the same call into a blocking pipe
+    expect(expected).toContain(name);
+    // perl sets O_NONBLOCK on the pipe and execs ovlayer: its write(2) gets EAGAIN once the pipe is full.
+    const wrapper = join(s.dir, "nonblock.pl");
+    writeFileSync(wrapper, "use Fcntl;\nfcntl(STDOUT, F_SETFL, fcntl(STDOUT, F_GETFL, 0) | O_NONBLOCK) or die;\nexec { $ARGV[0] } @ARGV or die;\n");
+    const argv = [OVLAYER, "--graph", s.graph, "--run", s.runRoot, "--storage-driver", "overlay", "layers"];
+    const p = Bun.spawnSync(["bash", "-c", 'perl "$@" | { sleep 0.3; cat; }', "bash", wrapper, ...argv], { env: { ...process.env, ...s.env }, stdout: "pipe", stderr: "pipe" });
+    expect(p.stderr.toString()).toBe("");
+    expect(p.exitCode).toBe(0);
+    const out = p.stdout.toString();
+    expect(out.length).toBe(expected.length);
+    expect(out === expected).toBe(true); // not toBe(expected): a 100 KB diff is unreadable
+    s.ovOk(["delete-layer", id]);
   });
 });

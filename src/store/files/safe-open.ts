@@ -41,27 +41,27 @@ export function usesOpenat2(): boolean {
   return !openat2Missing;
 }
 
-/** The first component of `rel` below `root` that is not a real directory, with what it is; null if all are. */
-export function firstNonDir(root: string, rel: string): { path: string; what: string } | null {
-  let p = root;
-  for (const c of storeComponents(rel)) {
-    p = join(p, c);
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch {
-      return null;
-    }
-    if (st.isSymbolicLink()) {
-      let to = "?";
-      try {
-        to = readlinkSync(p);
-      } catch {}
-      return { path: p, what: `a symlink (to ${to})` };
-    }
-    if (!st.isDirectory()) return { path: p, what: "not a directory" };
+/** What lstat says of one store path: a real directory, missing, or a description of what else it is. */
+function pathKind(p: string): "dir" | "missing" | { what: string } {
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    return "missing";
   }
-  return null;
+  if (st.isSymbolicLink()) {
+    let to = "?";
+    try {
+      to = readlinkSync(p);
+    } catch {}
+    return { what: `a symlink (to ${to})` };
+  }
+  return st.isDirectory() ? "dir" : { what: "not a directory" };
+}
+
+/** The first component of `rel` below `root` that is not a real directory, with what it is; null if all are (or one is missing). */
+export function firstNonDir(root: string, rel: string): { path: string; what: string } | null {
+  return checkStoreDirs(root, [join(root, rel)]).bad;
 }
 
 /**
@@ -77,35 +77,19 @@ export function checkStoreDirs(root: string, dirs: readonly string[]): { bad: { 
     const rel = relativeToRoot(root, abs);
     if (rel === null) continue;
     let p = root;
-    let gone = false;
     for (const c of storeComponents(rel)) {
       p = join(p, c);
       let kind = seen.get(p);
       if (kind === undefined) {
-        let st;
-        try {
-          st = lstatSync(p);
-        } catch {
-          seen.set(p, "missing");
-          gone = true;
-          break;
-        }
-        if (st.isSymbolicLink()) {
-          let to = "?";
-          try {
-            to = readlinkSync(p);
-          } catch {}
-          return { bad: { path: p, what: `a symlink (to ${to})` }, missing };
-        }
-        if (!st.isDirectory()) return { bad: { path: p, what: "not a directory" }, missing };
-        seen.set(p, (kind = "dir"));
+        const k = pathKind(p);
+        if (typeof k === "object") return { bad: { path: p, what: k.what }, missing };
+        seen.set(p, (kind = k));
       }
       if (kind === "missing") {
-        gone = true;
+        missing.push(abs);
         break;
       }
     }
-    if (gone) missing.push(abs);
   }
   return { bad: null, missing };
 }
@@ -247,8 +231,6 @@ export function withStoreRoot<T>(root: string, action: string, fn: (r: StoreRoot
 
 /** Refuses a store whose R/overlay (or `abs` below the root) is a symlink or a file; a missing one is fine. */
 export function refuseSymlinkedDir(root: string, abs: string, action: string): void {
-  const rel = relativeToRoot(root, abs);
-  if (rel === null) return;
-  const bad = firstNonDir(root, rel);
+  const { bad } = checkStoreDirs(root, [abs]);
   if (bad) throw notADirError(action, bad.path, bad.what);
 }

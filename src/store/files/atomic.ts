@@ -34,6 +34,13 @@ function renameOver(tmp: string, path: string): void {
   }
 }
 
+/** Writes all of `data` at the fd's offset (write(2) may take less than asked). */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
 export function atomicWriteFile(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const tmp = tempPath(path);
   let fd: number;
@@ -46,9 +53,7 @@ export function atomicWriteFile(path: string, data: string | Uint8Array, opts: A
     fd = openSync(tmp, "wx", opts.mode ?? 0o600);
   }
   try {
-    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, data);
     if (!opts.noSync) fsyncSync(fd);
   } catch (e) {
     closeSync(fd);

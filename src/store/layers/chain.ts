@@ -124,7 +124,7 @@ export interface ReadChainOptions {
   /**
    * false: lower layers are not lstat'ed (2 syscalls each): the caller opens
    * every diff beneath the root anyway, and on a failure there calls readChain
-   * again with the checks (chainFailure), for the error naming the entry.
+   * again with the checks, for the error naming the entry (mount/layer-mount.ts).
    */
   checkPresence?: boolean;
 }

@@ -13,7 +13,7 @@
  * Removing a layer (removeLayer) also removes what other modules write for
  * it: R/overlay-layers/<ID>.tar-split.gz and R/overlay-layers/<ID>/.
  */
-import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, symlinkSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { OvError, errCode, rollback, sysError } from "../../errors.ts";
 import { readChain } from "./chain.ts";
@@ -25,6 +25,7 @@ import type { StorePaths } from "../paths.ts";
 import { quoteArg } from "../../quote.ts";
 import { umount2 } from "../../sys/libc.ts";
 import { removeTree } from "../files/remove-tree.ts";
+import { writeAll } from "../files/atomic.ts";
 
 export interface NewLayerFiles {
   /** Content of `lower-layers`, absent for a base layer. */
@@ -95,9 +96,7 @@ export function createLink(paths: StorePaths, id: string): string {
 function writeNewFile(path: string, text: string): void {
   const fd = openSync(path, "wx", 0o644);
   try {
-    const b = Buffer.from(text, "utf8");
-    let off = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+    writeAll(fd, text);
   } finally {
     closeSync(fd);
   }

@@ -16,7 +16,7 @@ import { cleanName, parseTarSplitLine } from "../archive/tarsplit/format.ts";
 import { lines } from "../archive/tarsplit/reader.ts";
 import type { LayerRecord } from "../store/records/layers-json.ts";
 import type { StorePaths } from "../store/paths.ts";
-import { UPSTREAM_ERRORS } from "./upstream-judge.ts";
+import { UPSTREAM_ERRORS } from "./upstream/judge.ts";
 
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";

@@ -32,8 +32,8 @@ import { extraDiffs, withExtraDiffs } from "../store/layers/diff-n.ts";
 import { isFromReadOnlyStore, storeOf } from "../store/store-set.ts";
 import { mapperFor, type IdMapEntry } from "../archive/apply/idmap.ts";
 import { sameMap } from "../archive/apply/idmap-parse.ts";
-import { attachIdmappedHomes, formatMaps, homesUsed, mappedDir, throughViews, type IdmappedHome } from "./idmap-lowers.ts";
-import { idmapSupport } from "./idmap-support.ts";
+import { attachIdmappedHomes, formatMaps, homesUsed, mappedDir, throughViews, type IdmappedHome } from "./idmap/lowers.ts";
+import { idmapSupport } from "./idmap/support.ts";
 import { removeTree } from "../store/files/remove-tree.ts";
 import { mark } from "../profile.ts";
 
@@ -45,7 +45,7 @@ export interface MountOptions {
   label?: string;
   /**
    * A container's ID maps: when they differ from its layer's, the lower dirs
-   * are ID-mapped at mount time (idmap-lowers.ts), as upstream when the
+   * are ID-mapped at mount time (idmap/lowers.ts), as upstream when the
    * kernel supports it; without that support such a mount is refused.
    */
   maps?: { uidmap: IdMapEntry[]; gidmap: IdMapEntry[] };

@@ -87,7 +87,7 @@ export async function dropMount(paths: StorePaths, id: string, force: boolean, s
       return { id, stillMounted: true, count: entry.count };
     }
     detachMerged(merged, sys);
-    // An idmapped view left by a crash mid-mount (idmap-lowers.ts owns mapped/): detached too, as upstream's put().
+    // An idmapped view left by a crash mid-mount (idmap/lowers.ts owns mapped/): detached too, as upstream's put().
     const mapped = join(paths.layer(id), "mapped");
     if (existsSync(mapped)) unmountBelow(mapped, sys);
     mark("umount");

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { compareTrees, expectedPaths } from "../../src/check/layer-content.ts";
-import { formatUpstream, judgeUpstream, parseGoDuration, upstreamCount, type UpstreamInput } from "../../src/check/upstream-judge.ts";
-import { layerRemovalOrder } from "../../src/check/upstream-repair.ts";
+import { formatUpstream, judgeUpstream, parseGoDuration, upstreamCount, type UpstreamInput } from "../../src/check/upstream/judge.ts";
+import { layerRemovalOrder } from "../../src/check/upstream/repair.ts";
 import type { ContainerRecord } from "../../src/store/records/containers-json.ts";
 import type { ImageRecord } from "../../src/store/records/images-json.ts";
 import type { LayerRecord } from "../../src/store/records/layers-json.ts";

@@ -13,8 +13,8 @@ import { join } from "node:path";
 import { openTreeClone, procMapText, setIdmap, userNamespaceFd } from "../../src/sys/userns.ts";
 import { close, umount2 } from "../../src/sys/libc.ts";
 import { moveMountTo } from "../../src/sys/mount-api.ts";
-import { homesUsed, throughView, throughViews } from "../../src/mount/idmap-lowers.ts";
-import { DISABLE_ENV, staticAnswer } from "../../src/mount/idmap-support.ts";
+import { homesUsed, throughView, throughViews } from "../../src/mount/idmap/lowers.ts";
+import { DISABLE_ENV, staticAnswer } from "../../src/mount/idmap/support.ts";
 
 const root = process.getuid?.() === 0;
 const M = [{ container_id: 0, host_id: 100000, size: 65536 }];

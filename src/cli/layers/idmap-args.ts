@@ -12,8 +12,8 @@ import { parseIdMap, subordinateMap } from "../../archive/apply/idmap-parse.ts";
 import { allValues, boolFlag, lastValue, type ScannedArgs } from "../args.ts";
 import type { Ctx } from "../context.ts";
 import { log } from "../../log.ts";
-import { idmapSupport } from "../../mount/idmap-support.ts";
-import { formatMaps } from "../../mount/idmap-lowers.ts";
+import { idmapSupport } from "../../mount/idmap/support.ts";
+import { formatMaps } from "../../mount/idmap/lowers.ts";
 
 export const idMapArgs = {
   hostuidmap: { type: "boolean", alias: [], description: "Use the host's UIDs (no UID map)" },
@@ -91,7 +91,7 @@ export function idMapsFrom(args: ScannedArgs): RequestedMaps {
 /**
  * Whether `maps` are applied at mount time by idmapped mounts (upstream's
  * canUseShifting): then a new layer records no maps and nothing is copied.
- * Probes only when there are maps (mount/idmap-support.ts); says which path
+ * Probes only when there are maps (mount/idmap/support.ts); says which path
  * is taken with --debug.
  */
 export function mapsAtMountTime(ctx: Ctx, maps: IdMaps, what: string): boolean {

@@ -1,9 +1,9 @@
 import { defineCommand } from "../define.ts";
 import { formatFinding } from "../../check/findings.ts";
 import { runCheck } from "../../check/session.ts";
-import { checkUpstream } from "../../check/upstream-gather.ts";
-import { formatUpstream, parseGoDuration, upstreamCount } from "../../check/upstream-judge.ts";
-import { repairUpstream } from "../../check/upstream-repair.ts";
+import { checkUpstream } from "../../check/upstream/gather.ts";
+import { formatUpstream, parseGoDuration, upstreamCount } from "../../check/upstream/judge.ts";
+import { repairUpstream } from "../../check/upstream/repair.ts";
 import { OvError } from "../../errors.ts";
 import { boolFlag, expectPositionals, globalArgs, jsonArg, lastValue } from "../args.ts";
 import { begin } from "../context.ts";

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { MAX_DEPTH } from "../../store/layers/lower.ts";
 import { linkMode } from "../../store/layers/mode.ts";
 import { probeKernel } from "../../mount/probe.ts";
-import { idmapSupport } from "../../mount/idmap-support.ts";
+import { idmapSupport } from "../../mount/idmap/support.ts";
 import { existsSync } from "node:fs";
 import { statfsType } from "../../sys/libc.ts";
 import { expectPositionals, globalArgs, jsonArg } from "../args.ts";

@@ -192,7 +192,7 @@ export function removeLayer(paths: StorePaths, id: string, opts: RemoveOptions =
 
 /**
  * A crash between attaching and detaching an idmapped view of the overlay
- * home (mount/idmap-lowers.ts) leaves the whole home mounted at
+ * home (mount/idmap/lowers.ts) leaves the whole home mounted at
  * <layer>/mapped/0: detach it first, so the removal never walks into it.
  * Unmounted, mapped/0 is an empty dir (or absent).
  */

@@ -1,5 +1,5 @@
 /**
- * Reads what upstream's check judges (upstream-judge.ts), on top of the
+ * Reads what upstream's check judges (upstream/judge.ts), on top of the
  * snapshot's one walk of R/overlay and layers.json: images.json,
  * containers.json, the size of every big data item's file
  * (R/overlay-{layers,images,containers}/ID/KEY), and, unless quick, each
@@ -8,16 +8,16 @@
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { bigDataBaseName } from "../store/lifecycle/big-data.ts";
-import { readContainers } from "../store/records/container-store.ts";
-import { readImages } from "../store/records/image-store.ts";
-import { readOtherLayers } from "../store/records/layer-store.ts";
-import { isFromReadOnlyStore, mergeById, storeOf } from "../store/store-set.ts";
-import { bigDataFileName } from "../store/lifecycle/layer-data.ts";
-import type { LayerRecord } from "../store/records/layers-json.ts";
-import { layerContentErrors } from "./layer-content.ts";
-import type { StoreSnapshot } from "./snapshot.ts";
-import { judgeUpstream, type UpstreamReport } from "./upstream-judge.ts";
+import { bigDataBaseName } from "../../store/lifecycle/big-data.ts";
+import { readContainers } from "../../store/records/container-store.ts";
+import { readImages } from "../../store/records/image-store.ts";
+import { readOtherLayers } from "../../store/records/layer-store.ts";
+import { isFromReadOnlyStore, mergeById, storeOf } from "../../store/store-set.ts";
+import { bigDataFileName } from "../../store/lifecycle/layer-data.ts";
+import type { LayerRecord } from "../../store/records/layers-json.ts";
+import { layerContentErrors } from "../layer-content.ts";
+import type { StoreSnapshot } from "../snapshot.ts";
+import { judgeUpstream, type UpstreamReport } from "./judge.ts";
 
 export interface UpstreamOptions {
   /** Skip the content checks (upstream's --quick). */

@@ -1,5 +1,5 @@
 /**
- * Upstream's `check -r`: removes what the report (upstream-judge.ts) says
+ * Upstream's `check -r`: removes what the report (upstream/judge.ts) says
  * is damaged, in upstream's order: containers (only with `-f`), then
  * images (with the layers only they used), then the remaining layers, a
  * layer before its parent; a layer the driver holds but layers.json does
@@ -8,13 +8,13 @@
  * Each removal takes its own store locks (store/lifecycle/delete.ts, store/lifecycle/images.ts,
  * store/lifecycle/containers.ts). Owns no file.
  */
-import { OvError } from "../errors.ts";
-import { deleteContainer } from "../store/lifecycle/containers.ts";
-import { deleteLayer, type DeleteHooks } from "../store/lifecycle/delete.ts";
-import { deleteImage } from "../store/lifecycle/images.ts";
-import { removeLayer } from "../store/layers/layout.ts";
-import type { StorePaths } from "../store/paths.ts";
-import type { UpstreamReport } from "./upstream-judge.ts";
+import { OvError } from "../../errors.ts";
+import { deleteContainer } from "../../store/lifecycle/containers.ts";
+import { deleteLayer, type DeleteHooks } from "../../store/lifecycle/delete.ts";
+import { deleteImage } from "../../store/lifecycle/images.ts";
+import { removeLayer } from "../../store/layers/layout.ts";
+import type { StorePaths } from "../../store/paths.ts";
+import type { UpstreamReport } from "./judge.ts";
 
 /** The order in which repair removes the damaged layers (pure): known layers deepest first, then unaccounted ones in driver order. */
 export function layerRemovalOrder(r: UpstreamReport): string[] {

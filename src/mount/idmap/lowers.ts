@@ -15,14 +15,14 @@
  */
 import { rmdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { errCode, OvError, sysError } from "../errors.ts";
-import type { StorePaths } from "../store/paths.ts";
-import { SysError } from "../sys/libc.ts";
-import { moveMountTo } from "../sys/mount-api.ts";
-import { closeFd, openTreeClone, setIdmap, userNamespaceFd, type NsMapEntry } from "../sys/userns.ts";
-import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
-import { unmountBelow } from "./unmount-below.ts";
-import { mkdirAll } from "../store/files/mkdir-all.ts";
+import { errCode, OvError, sysError } from "../../errors.ts";
+import type { StorePaths } from "../../store/paths.ts";
+import { SysError } from "../../sys/libc.ts";
+import { moveMountTo } from "../../sys/mount-api.ts";
+import { closeFd, openTreeClone, setIdmap, userNamespaceFd, type NsMapEntry } from "../../sys/userns.ts";
+import { MNT_DETACH, realSys, type MountSys } from "../syscalls.ts";
+import { unmountBelow } from "../unmount-below.ts";
+import { mkdirAll } from "../../store/files/mkdir-all.ts";
 
 export interface IdmappedHome {
   /** The idmapped view of the graph root's overlay home (mapped/0); other stores' homes follow at mapped/1, mapped/2, .... */

@@ -14,18 +14,18 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { StoreOptions } from "../config/options.ts";
-import { errCode } from "../errors.ts";
-import { log } from "../log.ts";
-import type { StorePaths } from "../store/paths.ts";
-import { SysError } from "../sys/libc.ts";
-import { moveMountTo } from "../sys/mount-api.ts";
-import { closeFd, openTreeClone, setIdmap, userNamespaceFd } from "../sys/userns.ts";
-import { prepareHome } from "./propagation.ts";
-import { MNT_DETACH, realSys, type MountSys } from "./syscalls.ts";
-import { unmountBelow } from "./unmount-below.ts";
-import { mkdirAll } from "../store/files/mkdir-all.ts";
-import { removeTree } from "../store/files/remove-tree.ts";
+import type { StoreOptions } from "../../config/options.ts";
+import { errCode } from "../../errors.ts";
+import { log } from "../../log.ts";
+import type { StorePaths } from "../../store/paths.ts";
+import { SysError } from "../../sys/libc.ts";
+import { moveMountTo } from "../../sys/mount-api.ts";
+import { closeFd, openTreeClone, setIdmap, userNamespaceFd } from "../../sys/userns.ts";
+import { prepareHome } from "../propagation.ts";
+import { MNT_DETACH, realSys, type MountSys } from "../syscalls.ts";
+import { unmountBelow } from "../unmount-below.ts";
+import { mkdirAll } from "../../store/files/mkdir-all.ts";
+import { removeTree } from "../../store/files/remove-tree.ts";
 
 export const DISABLE_ENV = "_CONTAINERS_OVERLAY_DISABLE_IDMAP";
 const FEATURE = "idmapped-lower-dir";

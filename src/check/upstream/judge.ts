@@ -1,7 +1,7 @@
 /**
  * containers-storage's own `check` findings, judged from plain data (pure):
  * the records of layers.json, images.json and containers.json, the layer
- * directories the overlay driver holds, and what gather (upstream-gather.ts)
+ * directories the overlay driver holds, and what gather (upstream/gather.ts)
  * read of big data items and layer contents. The messages are upstream's
  * words ("layer ID: layer not referenced by any images or containers"),
  * grouped by the layer, image or container they make damaged, as upstream's
@@ -11,9 +11,9 @@
  * (data items, digests): they are never called unreferenced, and their
  * errors are kept apart (`roLayers`, `roImages`) since repair cannot touch them.
  */
-import type { ContainerRecord } from "../store/records/containers-json.ts";
-import type { ImageRecord } from "../store/records/images-json.ts";
-import type { LayerRecord } from "../store/records/layers-json.ts";
+import type { ContainerRecord } from "../../store/records/containers-json.ts";
+import type { ImageRecord } from "../../store/records/images-json.ts";
+import type { LayerRecord } from "../../store/records/layers-json.ts";
 
 export const UPSTREAM_ERRORS = {
   unaccounted: "layer in lower level storage driver not accounted for",
